@@ -1,0 +1,342 @@
+package dev.vmtask.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import com.marcnuri.helm.TemplateCommand;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The Helm chart rendered offline (helm lint / helm template through helm-java). */
+class ChartTest {
+  private static final String RELEASE = "vmtask";
+  private static final String NAMESPACE = "vmtask-system";
+  private static final String KUBE_VERSION = "1.35.4";
+
+  @Test
+  void lintPassesInStrictMode() {
+    LintResult result = new Helm(RepoRoot.chart()).lint().strict().call();
+
+    assertThat(result.isFailed()).as("lint messages: %s", result.getMessages()).isFalse();
+  }
+
+  @Test
+  void defaultsRenderTheOperatorItsAccountAndClusterRbacOnly() {
+    RenderedChart chart = render(Map.of());
+
+    assertThat(chart.objects())
+        .extracting(HasMetadata::getKind)
+        .containsExactlyInAnyOrder(
+            "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Service", "Deployment");
+    assertThat(chart.objects())
+        .filteredOn(o -> !o.getKind().startsWith("Cluster"))
+        .allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo(NAMESPACE));
+    Deployment deployment = chart.one(Deployment.class);
+    assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
+    assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+    assertThat(operator(deployment).getImage()).isEqualTo("vmtask.dev/vmtask-operator:0.1.0");
+    assertThat(operator(deployment).getImagePullPolicy()).isEqualTo("IfNotPresent");
+    assertThat(chart.one(Service.class).getSpec().getSelector())
+        .isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
+  }
+
+  @Test
+  void operatorPodRunsRestrictedAndIsTheOnlyOneWithAToken() {
+    RenderedChart chart = render(Map.of());
+    PodSpec pod = chart.one(Deployment.class).getSpec().getTemplate().getSpec();
+    Container operator = operator(chart.one(Deployment.class));
+
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(10001L);
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    var container = operator.getSecurityContext();
+    assertThat(container.getRunAsNonRoot()).isTrue();
+    assertThat(container.getRunAsUser()).isEqualTo(10001L);
+    assertThat(container.getReadOnlyRootFilesystem()).isTrue();
+    assertThat(container.getAllowPrivilegeEscalation()).isFalse();
+    assertThat(container.getPrivileged()).isNotEqualTo(Boolean.TRUE);
+    assertThat(container.getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(container.getCapabilities().getAdd()).isNullOrEmpty();
+    assertThat(container.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(pod.getHostNetwork()).isNotEqualTo(Boolean.TRUE);
+    assertThat(pod.getVolumes()).allSatisfy(v -> assertThat(v.getHostPath()).isNull());
+
+    assertThat(pod.getServiceAccountName()).isEqualTo(RELEASE);
+    assertThat(pod.getAutomountServiceAccountToken()).isTrue();
+    assertThat(chart.one(ServiceAccount.class).getAutomountServiceAccountToken()).isFalse();
+
+    assertThat(operator.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(operator.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+    assertThat(operator.getResources().getLimits()).containsKey("memory");
+  }
+
+  @Test
+  void rbacIsExactWithoutWildcardsOrSecrets() {
+    RenderedChart chart = render(Map.of("replicaCount", 2));
+    List<PolicyRule> rules =
+        Stream.concat(
+                chart.all(ClusterRole.class).stream().flatMap(r -> r.getRules().stream()),
+                chart.all(Role.class).stream().flatMap(r -> r.getRules().stream()))
+            .toList();
+
+    assertThat(rules).isNotEmpty();
+    assertThat(rules)
+        .allSatisfy(
+            rule -> {
+              assertThat(rule.getApiGroups()).doesNotContain("*");
+              assertThat(rule.getResources()).isNotEmpty().noneMatch(r -> r.contains("*"));
+              assertThat(rule.getVerbs())
+                  .isNotEmpty()
+                  .doesNotContain("*", "escalate", "bind", "impersonate", "deletecollection");
+              assertThat(rule.getResources())
+                  .doesNotContain("secrets", "configmaps", "serviceaccounts/token");
+              assertThat(rule.getNonResourceURLs()).isNullOrEmpty();
+            });
+    assertThat(grants(rules, "vmtask.dev", "virtualmachinetasks"))
+        .containsExactlyInAnyOrder("get", "list", "watch", "delete");
+    assertThat(grants(rules, "vmtask.dev", "virtualmachinetasks/status"))
+        .containsExactlyInAnyOrder("get", "patch", "update");
+    assertThat(grants(rules, "", "pods"))
+        .containsExactlyInAnyOrder("get", "list", "watch", "create", "delete");
+    assertThat(grants(rules, "coordination.k8s.io", "leases"))
+        .containsExactlyInAnyOrder("get", "create", "update");
+    assertThat(chart.all(ClusterRole.class))
+        .flatExtracting(ClusterRole::getRules)
+        .flatExtracting(PolicyRule::getResources)
+        .as("leases are granted in the release namespace only")
+        .doesNotContain("leases");
+
+    ClusterRoleBinding binding = chart.one(ClusterRoleBinding.class);
+    assertThat(binding.getRoleRef().getName())
+        .isEqualTo(chart.one(ClusterRole.class).getMetadata().getName());
+    assertThat(binding.getSubjects())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.getKind()).isEqualTo("ServiceAccount");
+              assertThat(s.getName()).isEqualTo(RELEASE);
+              assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
+            });
+  }
+
+  @Test
+  void agentSettingsReachTheOperatorEnvironment() throws IOException {
+    Map<String, Object> values = new TreeMap<>();
+    values.put("agent.image.repository", "registry.example/vmtask-agent");
+    values.put("agent.image.tag", "1.2.3");
+    values.put("agent.image.pullPolicy", "Always");
+    values.put("agent.cache.hostPath", "/srv/vmtask-cache");
+    values.put("agent.cache.maxBytes", 53687091200L);
+    values.put("agent.acceleration", "tcg");
+    values.put("agent.node.maxCPUs", 6);
+    values.put("agent.node.maxMemoryMiB", 12288);
+    values.put("agent.memoryOverheadMiB", 200);
+    values.put("agent.vmNodeSelector.vmtask\\.dev/vm-node", "qemu");
+    values.put("agent.vmTolerations[0].key", "vmtask.dev/vm");
+    values.put("agent.vmTolerations[0].operator", "Exists");
+    values.put("agent.vmTolerations[0].effect", "NoSchedule");
+    values.put("watchNamespaces[0]", "ci");
+    values.put("watchNamespaces[1]", "builds");
+
+    Map<String, String> env = env(render(values).one(Deployment.class));
+
+    assertThat(env)
+        .containsEntry("VMTASK_AGENT_IMAGE", "registry.example/vmtask-agent:1.2.3")
+        .containsEntry("VMTASK_AGENT_IMAGE_PULL_POLICY", "Always")
+        .containsEntry("VMTASK_CACHE_HOST_PATH", "/srv/vmtask-cache")
+        .containsEntry("VMTASK_CACHE_MAX_BYTES", "53687091200")
+        .containsEntry("VMTASK_DEFAULT_ACCELERATION", "tcg")
+        .containsEntry("VMTASK_NODE_MAX_CPUS", "6")
+        .containsEntry("VMTASK_NODE_MAX_MEMORY_MIB", "12288")
+        .containsEntry("VMTASK_MEMORY_OVERHEAD_MIB", "200")
+        .containsEntry("VMTASK_WATCH_NAMESPACES", "ci,builds")
+        .containsEntry("VMTASK_LEADER_ELECTION", "false");
+    ObjectMapper json = new ObjectMapper();
+    assertThat(
+            json.readValue(
+                env.get("VMTASK_VM_NODE_SELECTOR"), new TypeReference<Map<String, String>>() {}))
+        .isEqualTo(Map.of("vmtask.dev/vm-node", "qemu"));
+    List<Toleration> tolerations =
+        json.readValue(env.get("VMTASK_VM_TOLERATIONS"), new TypeReference<List<Toleration>>() {});
+    assertThat(tolerations)
+        .singleElement()
+        .isEqualTo(new Toleration("NoSchedule", "vmtask.dev/vm", "Exists", null, null));
+  }
+
+  @Test
+  void defaultsLeaveNodeLimitsToTheAgentAndSetTheDocumentedDefaults() {
+    Map<String, String> env = env(render(Map.of()).one(Deployment.class));
+
+    assertThat(env).doesNotContainKeys("VMTASK_NODE_MAX_CPUS", "VMTASK_NODE_MAX_MEMORY_MIB");
+    assertThat(env)
+        .containsEntry("VMTASK_AGENT_IMAGE", "vmtask.dev/vmtask-agent:0.1.0")
+        .containsEntry("VMTASK_AGENT_IMAGE_PULL_POLICY", "IfNotPresent")
+        .containsEntry("VMTASK_CACHE_HOST_PATH", "/var/lib/vmtask/cache")
+        .containsEntry("VMTASK_CACHE_MAX_BYTES", "21474836480")
+        .containsEntry("VMTASK_WATCH_NAMESPACES", "")
+        .containsEntry("VMTASK_VM_NODE_SELECTOR", "{}")
+        .containsEntry("VMTASK_VM_TOLERATIONS", "[]")
+        .containsEntry("VMTASK_HEALTH_PORT", "8080")
+        .containsKey("POD_NAMESPACE");
+  }
+
+  @Test
+  void twoReplicasTurnOnLeaderElectionWithALeaseRoleInTheReleaseNamespace() {
+    RenderedChart chart = render(Map.of("replicaCount", 2));
+    Deployment deployment = chart.one(Deployment.class);
+
+    assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
+    assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("RollingUpdate");
+    assertThat(env(deployment)).containsEntry("VMTASK_LEADER_ELECTION", "true");
+    Role role = chart.one(Role.class);
+    assertThat(role.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+    assertThat(role.getRules())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getApiGroups()).containsExactly("coordination.k8s.io");
+              assertThat(r.getResources()).containsExactly("leases");
+            });
+    RoleBinding binding = chart.one(RoleBinding.class);
+    assertThat(binding.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());
+    assertThat(binding.getSubjects()).extracting("name").containsExactly(RELEASE);
+  }
+
+  @Test
+  void leaderElectionCanBeForcedWithOneReplica() {
+    RenderedChart chart = render(Map.of("leaderElection.enabled", true));
+
+    assertThat(env(chart.one(Deployment.class))).containsEntry("VMTASK_LEADER_ELECTION", "true");
+    assertThat(chart.all(Role.class)).hasSize(1);
+  }
+
+  @Test
+  void serviceMonitorIsOffByDefaultAndRendersWhenAskedFor() {
+    RenderedChart chart =
+        render(
+            Map.of(
+                "metrics.serviceMonitor.enabled",
+                true,
+                "metrics.serviceMonitor.labels.release",
+                "prom"));
+
+    GenericKubernetesResource monitor = chart.one(GenericKubernetesResource.class);
+    assertThat(monitor.getKind()).isEqualTo("ServiceMonitor");
+    assertThat(monitor.getMetadata().getLabels()).containsEntry("release", "prom");
+    assertThat(render(Map.of()).all(GenericKubernetesResource.class)).isEmpty();
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "agent.node.maxCPUs     | -1          | at '/agent/node/maxCPUs': minimum: got -1, want 1",
+        "agent.node.maxMemoryMiB| 0           | at '/agent/node/maxMemoryMiB': minimum",
+        "agent.cache.maxBytes   | 1000        | at '/agent/cache/maxBytes': minimum",
+        "agent.cache.hostPath   | relative/dir| at '/agent/cache/hostPath'",
+        "agent.acceleration     | fast        | at '/agent/acceleration'",
+        "agent.memoryOverheadMiB| -5          | at '/agent/memoryOverheadMiB': minimum",
+        "image.pullPolicy       | Sometimes   | at '/image/pullPolicy'",
+        "replicaCount           | many        | at '/replicaCount'",
+        "watchNamespaces[0]     | Not_A_Name  | at '/watchNamespaces/0'",
+        "agnet.acceleration     | tcg         | additional properties 'agnet' not allowed",
+        "agent.cache.size       | 10          | additional properties 'size' not allowed",
+      })
+  void schemaRejectsBadValuesWithTheirPath(String key, String value, String message) {
+    assertThatThrownBy(() -> render(Map.of(key, value)))
+        .hasMessageContaining("values don't meet the specifications of the schema")
+        .hasMessageContaining(message);
+  }
+
+  @Test
+  void clustersOlderThanTheMinimumAreRefused() {
+    TemplateCommand template =
+        new Helm(RepoRoot.chart()).template().withName(RELEASE).withKubeVersion("1.28.9");
+
+    assertThatThrownBy(template::call)
+        .hasMessageContaining("chart requires kubeVersion: >=1.29.0-0");
+  }
+
+  @Test
+  void chartCrdsAreTheRepositoryCrds() throws IOException {
+    Map<String, String> repository = yamlFiles(RepoRoot.get().resolve("crds"));
+    Map<String, String> chart = yamlFiles(RepoRoot.chart().resolve("crds"));
+
+    assertThat(repository).as("CRDs in crds/").isNotEmpty();
+    assertThat(chart)
+        .as("helm/vmtask/crds/ must equal crds/; run: cp crds/*.yml helm/vmtask/crds/")
+        .isEqualTo(repository);
+  }
+
+  private static RenderedChart render(Map<String, ?> values) {
+    TemplateCommand template =
+        new Helm(RepoRoot.chart())
+            .template()
+            .withName(RELEASE)
+            .withNamespace(NAMESPACE)
+            .withKubeVersion(KUBE_VERSION);
+    values.forEach(template::set);
+    return RenderedChart.parse(template.call());
+  }
+
+  private static Container operator(Deployment deployment) {
+    return deployment.getSpec().getTemplate().getSpec().getContainers().stream()
+        .filter(c -> c.getName().equals("operator"))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no container 'operator' in the Deployment"));
+  }
+
+  private static Map<String, String> env(Deployment deployment) {
+    return operator(deployment).getEnv().stream()
+        .collect(
+            Collectors.toMap(
+                EnvVar::getName, e -> e.getValue() == null ? "<valueFrom>" : e.getValue()));
+  }
+
+  private static List<String> grants(List<PolicyRule> rules, String group, String resource) {
+    return rules.stream()
+        .filter(r -> r.getApiGroups().contains(group) && r.getResources().contains(resource))
+        .flatMap(r -> r.getVerbs().stream())
+        .toList();
+  }
+
+  private static Map<String, String> yamlFiles(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return Map.of();
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      Map<String, String> contents = new TreeMap<>();
+      for (Path file : files.filter(f -> f.toString().matches(".*\\.ya?ml$")).toList()) {
+        contents.put(file.getFileName().toString(), Files.readString(file));
+      }
+      return contents;
+    }
+  }
+}
