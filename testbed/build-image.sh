@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Builds a container image with buildah (no registry, no Docker engine) and imports it into
+# the testbed's containerd (namespace k8s.io), where pods run it with
+# imagePullPolicy: IfNotPresent.
+#
+#   testbed/build-image.sh [--archive FILE] [--no-import] <Containerfile> <context-dir> <name:tag>
+#
+#   --archive FILE  also keep the image as a docker-archive tarball at FILE
+#   --no-import     build (and archive) only; the testbed need not be running
+#
+# FROM images must already be in buildah's storage: vmtask.dev/debian:bookworm comes from
+# testbed/build-base.sh (run automatically when a Containerfile needs it). RUN steps run
+# chrooted with the host's network, so apt-get works against the Debian mirror.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/common.sh"
+
+usage() {
+  sed -n '6,9s/^# \{0,1\}//p' "$0" >&2
+  exit 2
+}
+
+archive= import=true
+while [[ "${1:-}" == --* ]]; do
+  case "$1" in
+    --archive) archive=${2:?--archive needs a file}; shift 2 ;;
+    --no-import) import=false; shift ;;
+    *) usage ;;
+  esac
+done
+(($# == 3)) || usage
+containerfile=$1 context=$2 name=$3
+
+[[ -f "$containerfile" ]] || die build-image "Containerfile $containerfile does not exist"
+[[ -d "$context" ]] || die build-image "context directory $context does not exist"
+# containerd would read "app:1" as docker.io/library/app:1 and the kubelet pulls ":latest"
+# on every start, so both would make pods try a registry this machine cannot reach.
+[[ "$name" =~ ^[a-z0-9.-]+\.[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+:[A-Za-z0-9_.-]+$ || "$name" =~ ^localhost/ ]] ||
+  die build-image "image name '$name' must be fully qualified with a tag, like vmtask.dev/agent:0.1.0"
+[[ "$name" != *:latest ]] || die build-image "tag 'latest' makes the kubelet always pull; use a version tag"
+((EUID == 0)) || die build-image "must run as root (buildah storage and containerd socket)"
+need build-image buildah ctr
+
+if $import; then
+  ctr --address "$CONTAINERD_SOCK" version >/dev/null 2>&1 ||
+    die build-image "the testbed's containerd is not running at $CONTAINERD_SOCK (run testbed/testbed.sh up, or pass --no-import)"
+fi
+if grep -qiE '^\s*FROM\s+vmtask\.dev/debian:bookworm' "$containerfile"; then
+  "$here/build-base.sh" >/dev/null
+fi
+
+start=$SECONDS
+nice buildah bud --isolation chroot --pull=never --network host --format docker --layers \
+  -f "$containerfile" -t "$name" "$context" ||
+  die build-image "buildah bud failed for $containerfile (FROM images must exist locally: buildah images)"
+built=$((SECONDS - start))
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+tar=${archive:-$tmp/image.tar}
+rm -f "$tar"
+buildah push --quiet "$name" "docker-archive:$tar:$name" || die build-image "buildah push to $tar failed"
+if $import; then
+  ctr --address "$CONTAINERD_SOCK" --namespace k8s.io images import "$tar" >/dev/null ||
+    die build-image "ctr images import of $tar failed"
+fi
+size=$(buildah images --format '{{.Size}}' "$name" | head -1)
+echo "image $name: $size, built in ${built}s, total $((SECONDS - start))s$($import && echo ', imported into the testbed')${archive:+, archive $archive}"

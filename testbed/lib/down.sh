@@ -1,0 +1,76 @@
+# Stopping the testbed and removing what it left on the host (sourced). Every step tolerates
+# finding nothing, so `down` is idempotent and also cleans up after a crashed `up`.
+
+kill_pod_containers() { # while containerd still runs: stop every container of every pod
+  running containerd || return 0
+  local ids id
+  ids=$(ctr_ tasks ls -q 2>/dev/null) || return 0
+  for id in $ids; do ctr_ tasks kill --all --signal SIGKILL "$id" >/dev/null 2>&1 || true; done
+  for id in $ids; do ctr_ tasks delete --force "$id" >/dev/null 2>&1 || true; done
+  ids=$(ctr_ containers ls -q 2>/dev/null) || return 0
+  for id in $ids; do ctr_ containers delete "$id" >/dev/null 2>&1 || true; done
+}
+
+kill_leftover_shims() { # shims serving our containerd outlive it by design
+  local p
+  for p in /proc/[0-9]*; do
+    [[ "$(readlink "$p/exe" 2>/dev/null)" == */containerd-shim* ]] || continue
+    tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "-address $CONTAINERD_SOCK " || continue
+    kill -KILL "${p#/proc/}" 2>/dev/null || true
+  done
+}
+
+unmount_under() { # dir: unmount every mount below it, deepest first
+  local m
+  awk '{print $5}' /proc/self/mountinfo | grep -F "$1/" | sort -r | while read -r m; do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || say "down: could not unmount $m"
+  done
+}
+
+remove_pod_netns() { # network namespaces of our pods: they hold an address from our pod CIDR
+  local ns prefix=${POD_CIDR%.*}.
+  for ns in /run/netns/cni-*; do
+    [[ -e "$ns" ]] || continue
+    ip netns exec "${ns##*/}" ip -4 -o addr show 2>/dev/null | grep -qF " $prefix" || continue
+    umount "$ns" 2>/dev/null || true
+    rm -f "$ns"
+  done
+}
+
+remove_pod_cgroups() { # kubelet's cgroup tree (cgroupfs driver), deepest first
+  local d
+  find /sys/fs/cgroup/*/kubepods -depth -type d 2>/dev/null | while read -r d; do
+    rmdir "$d" 2>/dev/null || true
+  done
+}
+
+node_network_down() {
+  iptables -t nat -D "${MASQ_RULE[@]}" 2>/dev/null || true
+  if [[ -x "$BIN/kube-proxy" ]]; then "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true; fi
+  ip link delete cni0 2>/dev/null || true
+  rm -rf "$CNI_IPAM_DIR" /var/lib/cni/results/vmtask-testbed-*
+  local l
+  for l in /var/log/containers/*.log; do
+    [[ "$(readlink "$l" 2>/dev/null)" == "$POD_LOGS"/* ]] && rm -f "$l"
+  done
+  return 0
+}
+
+testbed_down() {
+  stop_daemon kube-proxy
+  stop_daemon kubelet
+  kill_pod_containers
+  stop_daemon kube-scheduler
+  stop_daemon kube-controller-manager
+  stop_daemon kube-apiserver
+  stop_daemon etcd
+  stop_daemon containerd
+  kill_leftover_shims
+  unmount_under "$KUBELET_ROOT"
+  unmount_under "$RUN_DIR"
+  unmount_under "$STATE/containerd"
+  remove_pod_netns
+  remove_pod_cgroups
+  node_network_down
+  rm -rf "$STATE/etcd" "$RUN_DIR" "$POD_LOGS"
+}

@@ -1,0 +1,188 @@
+# The node (sourced): containerd with the CRI plugin, the CNI bridge, the locally built pause
+# image, kubelet and kube-proxy.
+
+CNI_CONF_DIR=$STATE/cni/net.d
+CNI_IPAM_DIR=$STATE/cni/ipam
+KUBELET_ROOT=$STATE/kubelet
+POD_LOGS=$STATE/pod-logs
+MASQ_RULE=(POSTROUTING -s "$POD_CIDR" ! -d "$POD_CIDR" -m comment --comment vmtask-testbed -j MASQUERADE)
+
+ctr_() { ctr --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }
+
+write_containerd_config() {
+  mkdir -p "$CONF" "$RUN_DIR"
+  cat >"$CONF/containerd.toml" <<EOT
+version = 2
+root = "$STATE/containerd"
+state = "$RUN_DIR/containerd"
+# Plugins that need kernel features this machine lacks or files outside the state directory.
+disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
+  "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs",
+  "io.containerd.internal.v1.opt", "io.containerd.tracing.processor.v1.otlp"]
+
+[grpc]
+  address = "$CONTAINERD_SOCK"
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$PAUSE_IMAGE"
+  # No hugetlb cgroup controller is mounted here.
+  disable_hugetlb_controller = true
+  tolerate_missing_hugetlb_controller = true
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$CNI_CONF_DIR"
+EOT
+}
+
+write_cni_config() {
+  mkdir -p "$CNI_CONF_DIR" "$CNI_IPAM_DIR"
+  # Masquerading is one rule of ours (node_network_up), not the bridge plugin's per-pod chains,
+  # so a forced shutdown leaves nothing behind.
+  cat >"$CNI_CONF_DIR/10-testbed.conflist" <<EOT
+{
+  "cniVersion": "1.0.0",
+  "name": "vmtask-testbed",
+  "plugins": [
+    {
+      "type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": false, "hairpinMode": true,
+      "ipam": {
+        "type": "host-local", "dataDir": "$CNI_IPAM_DIR",
+        "ranges": [[{"subnet": "$POD_CIDR"}]], "routes": [{"dst": "0.0.0.0/0"}]
+      }
+    },
+    {"type": "portmap", "capabilities": {"portMappings": true}}
+  ]
+}
+EOT
+}
+
+node_network_up() {
+  # Pods reach services (kube-proxy's DNAT) and each other across cni0 through iptables.
+  sysctl -qw net.ipv4.ip_forward=1 || die network "cannot enable net.ipv4.ip_forward"
+  sysctl -qw net.bridge.bridge-nf-call-iptables=1 ||
+    die network "cannot enable net.bridge.bridge-nf-call-iptables (is br_netfilter available?)"
+  iptables -t nat -C "${MASQ_RULE[@]}" 2>/dev/null || iptables -t nat -A "${MASQ_RULE[@]}" ||
+    die network "cannot add the pod masquerade rule"
+}
+
+start_containerd() {
+  running containerd && return 0
+  need containerd containerd runc ctr
+  [[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/host-local ]] ||
+    die containerd "CNI plugins missing in /usr/lib/cni (install containernetworking-plugins)"
+  [[ -S "$CONTAINERD_SOCK" ]] && rm -f "$CONTAINERD_SOCK"
+  write_containerd_config
+  write_cni_config
+  start_daemon containerd "$(command -v containerd)" --config "$CONF/containerd.toml"
+}
+
+wait_containerd() { wait_healthy containerd 60 ctr --address "$CONTAINERD_SOCK" version; }
+
+ensure_pause_image() {
+  ctr_ images ls -q 2>/dev/null | grep -qxF "$PAUSE_IMAGE" && return 0
+  local tar=$VMTASK_CACHE/testbed/pause-${PAUSE_IMAGE##*:}.tar
+  if [[ ! -s "$tar" ]]; then
+    need pause gcc buildah
+    say "building the pause image $PAUSE_IMAGE"
+    local tmp c
+    tmp=$(mktemp -d)
+    gcc -static -Os -s -o "$tmp/pause" "$TESTBED_DIR/pause/pause.c" ||
+      die pause "gcc -static failed (install gcc and libc6-dev)"
+    c=$(buildah from --quiet scratch)
+    buildah copy --quiet "$c" "$tmp/pause" /pause >/dev/null
+    buildah config --entrypoint '["/pause"]' --user 65535:65535 "$c"
+    mkdir -p "$(dirname "$tar")"
+    buildah commit --quiet --format docker --rm "$c" "docker-archive:$tar.tmp:$PAUSE_IMAGE" >/dev/null ||
+      die pause "buildah commit failed"
+    mv "$tar.tmp" "$tar"
+    rm -rf "$tmp"
+  fi
+  ctr_ images import "$tar" >/dev/null || die pause "importing $tar into containerd failed"
+}
+
+write_kubelet_config() {
+  mkdir -p "$CONF" "$KUBELET_ROOT" "$POD_LOGS"
+  cat >"$CONF/kubelet.yaml" <<EOT
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
+cgroupDriver: cgroupfs
+# This machine has cgroup v1 only; Kubernetes 1.35 refuses it unless told otherwise.
+failCgroupV1: false
+authentication:
+  anonymous: {enabled: false}
+  webhook: {enabled: true}
+  x509: {clientCAFile: $PKI/ca.crt}
+authorization: {mode: Webhook}
+tlsCertFile: $PKI/kubelet-serving.crt
+tlsPrivateKeyFile: $PKI/kubelet-serving.key
+address: $1
+healthzBindAddress: 127.0.0.1
+healthzPort: 10248
+readOnlyPort: 0
+# Nothing can be pulled again offline: never garbage-collect images, never evict for disk.
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+evictionHard: {memory.available: "0%", nodefs.available: "0%", nodefs.inodesFree: "0%", imagefs.available: "0%", imagefs.inodesFree: "0%"}
+podLogsDir: $POD_LOGS
+clusterDomain: cluster.local
+resolvConf: /etc/resolv.conf
+serializeImagePulls: false
+EOT
+}
+
+start_kubelet() {
+  local ip=$1
+  running kubelet && return 0
+  check_ports_free kubelet 10250 10248
+  write_kubelet_config "$ip"
+  start_daemon kubelet "$BIN/kubelet" --config="$CONF/kubelet.yaml" \
+    --kubeconfig="$KUBECONFIGS/kubelet.kubeconfig" --root-dir="$KUBELET_ROOT" \
+    --hostname-override="$NODE_NAME" --node-ip="$ip" --v=1
+}
+
+write_kube_proxy_config() {
+  mkdir -p "$CONF"
+  cat >"$CONF/kube-proxy.yaml" <<EOT
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+mode: iptables
+clusterCIDR: $POD_CIDR
+hostnameOverride: $NODE_NAME
+clientConnection: {kubeconfig: $KUBECONFIGS/kube-proxy.kubeconfig}
+healthzBindAddress: 127.0.0.1:10256
+metricsBindAddress: 127.0.0.1:10249
+iptables: {localhostNodePorts: false}
+# Leave the host's conntrack sysctls alone.
+conntrack: {maxPerCore: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
+EOT
+}
+
+start_kube_proxy() {
+  running kube-proxy && return 0
+  check_ports_free kube-proxy 10256 10249
+  write_kube_proxy_config
+  start_daemon kube-proxy "$BIN/kube-proxy" --config="$CONF/kube-proxy.yaml" --v=1
+}
+
+node_ready() {
+  [[ "$(kubectl_admin get node "$NODE_NAME" \
+    -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" == True ]]
+}
+
+node_up() { # host IP; the control plane is up
+  local ip=$1
+  need node iptables sysctl
+  node_network_up
+  start_kubelet "$ip"
+  start_kube_proxy
+  wait_healthy kube-proxy 60 curl -fsS --max-time 2 http://127.0.0.1:10256/healthz
+  wait_healthy kubelet 120 node_ready
+}

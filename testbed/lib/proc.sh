@@ -1,0 +1,65 @@
+# Starting, watching and stopping the testbed's daemons (sourced). Each daemon has a PID file
+# and the path of its executable, so a stale PID reused by another program is never signalled.
+
+pid_of() { # component -> prints its PID when it is running
+  local f=$PIDS/$1.pid pid exe
+  [[ -f "$f" ]] || return 1
+  read -r pid exe <"$f" || return 1
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+  [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "$exe"* ]] || return 1
+  echo "$pid"
+}
+
+running() { pid_of "$1" >/dev/null; }
+
+port_owner() { # port -> prints "name(pid)" of the listener, if any
+  ss -Hltnp "sport = :$1" 2>/dev/null | sed -n 's/.*users:(("\([^"]*\)",pid=\([0-9]*\).*/\1(pid \2)/p' | head -1
+}
+
+check_ports_free() { # component, ports...
+  local c=$1 p owner
+  shift
+  for p in "$@"; do
+    owner=$(port_owner "$p")
+    [[ -z "$owner" ]] || fail "$c" "port $p is already in use by $owner"
+  done
+}
+
+start_daemon() { # component, executable, args...: runs it detached, logging to $LOGS/<component>.log
+  local c=$1 exe=$2
+  shift 2
+  [[ -x "$exe" ]] || fail "$c" "executable $exe is missing"
+  mkdir -p "$LOGS" "$PIDS"
+  echo "=== $(date -u +%FT%TZ) starting: $exe $*" >>"$LOGS/$c.log"
+  # setsid: the daemon survives the caller (a test JVM, a CI step) and its process group;
+  # no inherited descriptors, or a caller reading our output would wait for the daemon.
+  setsid "$exe" "$@" </dev/null >>"$LOGS/$c.log" 2>&1 &
+  echo "$! $(readlink -f "$exe")" >"$PIDS/$c.pid"
+}
+
+wait_healthy() { # component, timeout seconds, check command...: fails when it dies or times out
+  local c=$1 timeout=$2 deadline
+  shift 2
+  deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    running "$c" || fail "$c" "exited during start-up"
+    ((SECONDS < deadline)) || fail "$c" "not healthy after ${timeout}s (check: $*)"
+    sleep 0.5
+  done
+}
+
+stop_daemon() { # component: SIGTERM, then SIGKILL after 10 s
+  local c=$1 pid i
+  if pid=$(pid_of "$c"); then
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      say "$c: did not stop on SIGTERM, killing"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  rm -f "$PIDS/$c.pid"
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# A real single-node Kubernetes for vmtask's tests: etcd, kube-apiserver, controller-manager
+# and scheduler, plus (full mode) containerd, kubelet and kube-proxy, all as host processes.
+#
+#   testbed.sh up [--control-plane-only]   start (no-op when already up and healthy)
+#   testbed.sh down                        stop everything and clean the host
+#   testbed.sh status                      which component runs, whether the node is Ready
+#   testbed.sh kubeconfig                  print the admin kubeconfig's path
+#   testbed.sh logs [component]            list log files, or print a component's log tail
+#
+# Environment: KUBECONFIG (a reachable cluster is used instead of starting one),
+# VMTASK_TESTBED_BIN (official release binaries), VMTASK_TESTBED_STATE (state directory,
+# default /var/lib/vmtask-testbed). See docs/testbed.md.
+set -euo pipefail
+TESTBED_DIR=$(cd "$(dirname "$0")" && pwd)
+for f in common proc pki control-plane node down; do . "$TESTBED_DIR/lib/$f.sh"; done
+
+usage() {
+  sed -n '5,9s/^# //p' "$0" >&2
+  exit 2
+}
+
+DAEMONS="etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy"
+
+existing_cluster() { # true when KUBECONFIG names a reachable cluster that is not ours
+  [[ -n "${KUBECONFIG:-}" && "$KUBECONFIG" != "$ADMIN_KUBECONFIG" ]] || return 1
+  local k
+  k=$(command -v kubectl || echo "$BIN/kubectl")
+  [[ -x "$k" ]] || return 1
+  timeout 15 "$k" get --raw /readyz --request-timeout=10s >/dev/null 2>&1
+}
+
+with_lock() { # serialise up/down across callers (several test JVMs may start at once)
+  mkdir -p "$STATE"
+  exec 9>"$STATE/lock"
+  flock -w 600 9 || die lock "another testbed.sh holds $STATE/lock for over 600 s"
+  "$@"
+}
+
+cmd_up() {
+  local full=true start=$SECONDS ip
+  case "${1:-}" in
+    --control-plane-only) full=false ;;
+    "") ;;
+    *) usage ;;
+  esac
+  if existing_cluster; then
+    say "using existing cluster (KUBECONFIG=$KUBECONFIG)"
+    return 0
+  fi
+  [[ -z "${KUBECONFIG:-}" || "$KUBECONFIG" == "$ADMIN_KUBECONFIG" ]] ||
+    say "KUBECONFIG=$KUBECONFIG is not reachable; starting the testbed"
+  ((EUID == 0)) || die up "must run as root (it starts containerd and kubelet, and writes $STATE)"
+  need up curl openssl ss flock setsid
+  "$TESTBED_DIR/build.sh" >/dev/null || die build "testbed/build.sh failed"
+  ip=$(host_ip)
+  if $full; then start_containerd; fi # in parallel with the control plane
+  control_plane_up "$ip"
+  if $full; then
+    wait_containerd
+    ensure_pause_image
+    node_up "$ip"
+  fi
+  say "up ($($full && echo full || echo control plane only)) in $((SECONDS - start))s; KUBECONFIG=$ADMIN_KUBECONFIG"
+}
+
+cmd_down() {
+  local start=$SECONDS
+  testbed_down
+  say "down in $((SECONDS - start))s"
+}
+
+cmd_status() {
+  local c pid rc=0
+  for c in $DAEMONS; do
+    if pid=$(pid_of "$c"); then
+      printf '%-24s running (pid %s)\n' "$c" "$pid"
+    else
+      printf '%-24s stopped\n' "$c"
+    fi
+  done
+  if [[ -f "$PKI/admin.crt" ]] && api_get /readyz >/dev/null 2>&1; then
+    printf '%-24s ready\n' api
+  else
+    printf '%-24s not ready\n' api
+    rc=1
+  fi
+  if running kubelet; then
+    if node_ready; then printf '%-24s Ready\n' "node/$NODE_NAME"; else printf '%-24s NotReady\n' "node/$NODE_NAME"; fi
+  fi
+  return $rc
+}
+
+cmd_logs() {
+  if [[ -z "${1:-}" ]]; then
+    ls -1 "$LOGS"/*.log 2>/dev/null || echo "no logs yet in $LOGS"
+    return 0
+  fi
+  [[ -f "$LOGS/$1.log" ]] || die logs "no log for '$1' (components: $DAEMONS)"
+  tail -n "${LINES_TO_SHOW:-200}" "$LOGS/$1.log"
+}
+
+case "${1:-}" in
+  up) shift; with_lock cmd_up "$@" ;;
+  down) with_lock cmd_down ;;
+  status) cmd_status ;;
+  kubeconfig) echo "$ADMIN_KUBECONFIG" ;;
+  logs) cmd_logs "${2:-}" ;;
+  *) usage ;;
+esac
