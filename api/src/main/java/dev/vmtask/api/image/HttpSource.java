@@ -1,0 +1,42 @@
+package dev.vmtask.api.image;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.List;
+
+/** An HTTP(S) download, with optional request headers taken from Secrets. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class HttpSource {
+  @JsonPropertyDescription("URL of the image, http:// or https://.")
+  @Required
+  @Size(max = 2048)
+  @ValidationRule(
+      value = "isURL(self) && url(self).getScheme() in ['http', 'https']",
+      message = "url must be an absolute http:// or https:// URL")
+  private String url;
+
+  @JsonPropertyDescription(
+      "Extra request headers (e.g. Authorization), each valued from a Secret key. They are"
+          + " given to the downloading agent only, never to a guest.")
+  @Size(max = 16)
+  private List<HttpHeader> headers;
+
+  public String getUrl() {
+    return url;
+  }
+
+  public void setUrl(String url) {
+    this.url = url;
+  }
+
+  public List<HttpHeader> getHeaders() {
+    return headers;
+  }
+
+  public void setHeaders(List<HttpHeader> headers) {
+    this.headers = headers;
+  }
+}

@@ -1,0 +1,91 @@
+package dev.vmtask.api.image;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.vmtask.api.machine.Machine;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** What a VMImage is: its source, expected checksum, format and machine defaults. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "has(self.sha256) || (has(self.allowUnverified) && self.allowUnverified)",
+    message = "sha256 is required unless allowUnverified is true")
+public class VMImageSpec {
+  @JsonPropertyDescription("Where the image is downloaded from.")
+  @Required
+  private ImageSource source;
+
+  @JsonPropertyDescription(
+      "Expected SHA-256 of the downloaded file, 64 lowercase hex digits. Required unless"
+          + " allowUnverified is true.")
+  @Pattern("^[0-9a-f]{64}$")
+  private String sha256;
+
+  @JsonPropertyDescription(
+      "Accept an image without a sha256. The first digest seen is then pinned in"
+          + " status.digest and a later different digest fails the image.")
+  private Boolean allowUnverified;
+
+  @JsonPropertyDescription(
+      "Image format: tar.zst (disk.img + layer.qcow2 + machine.json), qcow2, raw, or auto"
+          + " (detected from the content).")
+  @Default("auto")
+  private ImageFormat format;
+
+  @JsonPropertyDescription("Machine defaults for tasks booting this image; a task's fields win.")
+  private Machine machine;
+
+  @JsonPropertyDescription("Fetch the image ahead of time onto the nodes this selects.")
+  private Prefetch prefetch;
+
+  public ImageSource getSource() {
+    return source;
+  }
+
+  public void setSource(ImageSource source) {
+    this.source = source;
+  }
+
+  public String getSha256() {
+    return sha256;
+  }
+
+  public void setSha256(String sha256) {
+    this.sha256 = sha256;
+  }
+
+  public Boolean getAllowUnverified() {
+    return allowUnverified;
+  }
+
+  public void setAllowUnverified(Boolean allowUnverified) {
+    this.allowUnverified = allowUnverified;
+  }
+
+  public ImageFormat getFormat() {
+    return format;
+  }
+
+  public void setFormat(ImageFormat format) {
+    this.format = format;
+  }
+
+  public Machine getMachine() {
+    return machine;
+  }
+
+  public void setMachine(Machine machine) {
+    this.machine = machine;
+  }
+
+  public Prefetch getPrefetch() {
+    return prefetch;
+  }
+
+  public void setPrefetch(Prefetch prefetch) {
+    this.prefetch = prefetch;
+  }
+}

@@ -1,0 +1,39 @@
+package dev.vmtask.api.task;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/** A directory in a PersistentVolumeClaim of the task's namespace. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ArtifactVolume {
+  @JsonPropertyDescription("Name of the PersistentVolumeClaim.")
+  @Required
+  @Size(min = 1, max = 253)
+  private String claimName;
+
+  @JsonPropertyDescription("Relative directory inside the claim (no '..'); default the root.")
+  @Size(max = 1024)
+  @ValidationRule(
+      value = "!self.startsWith('/') && !self.split('/').exists(s, s == '..')",
+      message = "subPath must be relative and must not contain '..'")
+  private String subPath;
+
+  public String getClaimName() {
+    return claimName;
+  }
+
+  public void setClaimName(String claimName) {
+    this.claimName = claimName;
+  }
+
+  public String getSubPath() {
+    return subPath;
+  }
+
+  public void setSubPath(String subPath) {
+    this.subPath = subPath;
+  }
+}

@@ -1,0 +1,43 @@
+package dev.vmtask.api.task;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+
+/** One environment variable of the guest command. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class EnvVar {
+  @JsonPropertyDescription("Variable name, a C identifier.")
+  @Required
+  @Pattern("^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+  private String name;
+
+  @JsonPropertyDescription("Value (may be empty).")
+  @Size(max = 32768)
+  private String value;
+
+  public EnvVar() {}
+
+  public EnvVar(String name, String value) {
+    this.name = name;
+    this.value = value;
+  }
+
+  public String getName() {
+    return name;
+  }
+
+  public void setName(String name) {
+    this.name = name;
+  }
+
+  public String getValue() {
+    return value;
+  }
+
+  public void setValue(String value) {
+    this.value = value;
+  }
+}

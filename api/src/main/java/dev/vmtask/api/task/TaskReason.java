@@ -1,0 +1,47 @@
+package dev.vmtask.api.task;
+
+/** Why a task attempt ended. The agent reports the first ten; the operator observes the rest. */
+public enum TaskReason {
+  Completed("the guest command exited 0", false),
+  NonZeroExit("the guest command exited with a non-zero code (exitCode)", true),
+  DeadlineExceeded("the command ran longer than maxRunTimeSeconds", true),
+  ImageFailed("the image could not be fetched, verified or opened", false),
+  InvalidMachine("the machine cannot be built on the node (limits, devices)", false),
+  QemuCrashed("QEMU exited unexpectedly", true),
+  GuestUnresponsive("the guest never fetched its command or stopped answering", true),
+  Aborted("the task was stopped before its command ended", true),
+  ArtifactFailed("an artifact could not be copied out of the guest", true),
+  AgentError("the agent failed for a reason of its own", true),
+  NodeLost("the pod's node went away or the pod was deleted", true),
+  Evicted("the kubelet evicted the pod (node pressure)", true),
+  OOMKilled("the pod exceeded its memory limit", true),
+  PodFailed("the pod failed without a report from the agent", true);
+
+  private final String description;
+  private final boolean retryable;
+
+  TaskReason(String description, boolean retryable) {
+    this.description = description;
+    this.retryable = retryable;
+  }
+
+  /** One line for documentation and events. */
+  public String description() {
+    return description;
+  }
+
+  /** Whether another attempt can help; only failures can be retried. */
+  public boolean isRetryable() {
+    return retryable;
+  }
+
+  /** The reason named {@code name}, or null if there is none. */
+  public static TaskReason parse(String name) {
+    for (TaskReason r : values()) {
+      if (r.name().equals(name)) {
+        return r;
+      }
+    }
+    return null;
+  }
+}

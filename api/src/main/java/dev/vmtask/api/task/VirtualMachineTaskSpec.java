@@ -1,0 +1,220 @@
+package dev.vmtask.api.task;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.vmtask.api.machine.Machine;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.Toleration;
+import java.util.List;
+import java.util.Map;
+
+/** What to run: the image, the machine, the command and what to keep. Immutable once created. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "self == oldSelf",
+    message = "spec is immutable once created; delete the task and create a new one")
+@ValidationRule(
+    value = "has(self.command) != has(self.script)",
+    message = "exactly one of command or script must be set")
+@ValidationRule(
+    value =
+        "!has(self.artifacts) || self.artifacts.all(a, self.artifacts.exists_one(b, b.name == a.name))",
+    message = "artifact names must be unique")
+@ValidationRule(
+    value = "!has(self.env) || self.env.all(e, self.env.exists_one(f, f.name == e.name))",
+    message = "env names must be unique")
+public class VirtualMachineTaskSpec {
+  @JsonPropertyDescription("Name of the VMImage to boot, in the task's namespace.")
+  @Required
+  @Size(min = 1, max = 253)
+  private String image;
+
+  @JsonPropertyDescription("Machine overrides; unset fields come from the image, then the node.")
+  private Machine machine;
+
+  @JsonPropertyDescription("The command to run in the guest, as an argv (exclusive with script).")
+  @Size(min = 1, max = 256)
+  private List<String> command;
+
+  @JsonPropertyDescription("A shell script run with /bin/sh in the guest (exclusive with command).")
+  @Size(max = 262144)
+  private String script;
+
+  @JsonPropertyDescription("Environment variables of the guest command.")
+  @Size(max = 128)
+  private List<EnvVar> env;
+
+  @JsonPropertyDescription(
+      "Wall-clock limit of the guest command in seconds (1-604800); then it fails with"
+          + " DeadlineExceeded.")
+  @Min(1)
+  @Max(604800)
+  @Default("3600")
+  private Integer maxRunTimeSeconds;
+
+  @JsonPropertyDescription("Files or directories copied out of the guest into volumes when done.")
+  @Size(max = 64)
+  private List<Artifact> artifacts;
+
+  @JsonPropertyDescription(
+      "How many times a failed attempt is retried (0-10), with exponential backoff from 10 s."
+          + " ImageFailed and InvalidMachine are never retried.")
+  @Min(0)
+  @Max(10)
+  @Default("0")
+  private Integer backoffLimit;
+
+  @JsonPropertyDescription("Delete the task this many seconds after it finished.")
+  @Min(0)
+  private Long ttlSecondsAfterFinished;
+
+  @JsonPropertyDescription("Guest network: none (default) or outbound (NAT, no inbound).")
+  @Default("none")
+  private TaskNetwork network;
+
+  @JsonPropertyDescription("Labels a node must have to run the task (merged with the operator's).")
+  private Map<String, String> nodeSelector;
+
+  @JsonPropertyDescription("Tolerations of the task's pod (added to the operator's).")
+  @Size(max = 32)
+  private List<Toleration> tolerations;
+
+  @JsonPropertyDescription("Affinity of the task's pod.")
+  private Affinity affinity;
+
+  @JsonPropertyDescription(
+      "auto proves KVM works and falls back to TCG (software emulation); kvm requires it; tcg"
+          + " never uses it.")
+  @Default("auto")
+  private Acceleration acceleration;
+
+  @JsonPropertyDescription("Take a screenshot of the display when the command ends.")
+  @Default("false")
+  private Boolean screenshot;
+
+  public String getImage() {
+    return image;
+  }
+
+  public void setImage(String image) {
+    this.image = image;
+  }
+
+  public Machine getMachine() {
+    return machine;
+  }
+
+  public void setMachine(Machine machine) {
+    this.machine = machine;
+  }
+
+  public List<String> getCommand() {
+    return command;
+  }
+
+  public void setCommand(List<String> command) {
+    this.command = command;
+  }
+
+  public String getScript() {
+    return script;
+  }
+
+  public void setScript(String script) {
+    this.script = script;
+  }
+
+  public List<EnvVar> getEnv() {
+    return env;
+  }
+
+  public void setEnv(List<EnvVar> env) {
+    this.env = env;
+  }
+
+  public Integer getMaxRunTimeSeconds() {
+    return maxRunTimeSeconds;
+  }
+
+  public void setMaxRunTimeSeconds(Integer maxRunTimeSeconds) {
+    this.maxRunTimeSeconds = maxRunTimeSeconds;
+  }
+
+  public List<Artifact> getArtifacts() {
+    return artifacts;
+  }
+
+  public void setArtifacts(List<Artifact> artifacts) {
+    this.artifacts = artifacts;
+  }
+
+  public Integer getBackoffLimit() {
+    return backoffLimit;
+  }
+
+  public void setBackoffLimit(Integer backoffLimit) {
+    this.backoffLimit = backoffLimit;
+  }
+
+  public Long getTtlSecondsAfterFinished() {
+    return ttlSecondsAfterFinished;
+  }
+
+  public void setTtlSecondsAfterFinished(Long ttlSecondsAfterFinished) {
+    this.ttlSecondsAfterFinished = ttlSecondsAfterFinished;
+  }
+
+  public TaskNetwork getNetwork() {
+    return network;
+  }
+
+  public void setNetwork(TaskNetwork network) {
+    this.network = network;
+  }
+
+  public Map<String, String> getNodeSelector() {
+    return nodeSelector;
+  }
+
+  public void setNodeSelector(Map<String, String> nodeSelector) {
+    this.nodeSelector = nodeSelector;
+  }
+
+  public List<Toleration> getTolerations() {
+    return tolerations;
+  }
+
+  public void setTolerations(List<Toleration> tolerations) {
+    this.tolerations = tolerations;
+  }
+
+  public Affinity getAffinity() {
+    return affinity;
+  }
+
+  public void setAffinity(Affinity affinity) {
+    this.affinity = affinity;
+  }
+
+  public Acceleration getAcceleration() {
+    return acceleration;
+  }
+
+  public void setAcceleration(Acceleration acceleration) {
+    this.acceleration = acceleration;
+  }
+
+  public Boolean getScreenshot() {
+    return screenshot;
+  }
+
+  public void setScreenshot(Boolean screenshot) {
+    this.screenshot = screenshot;
+  }
+}
