@@ -5,7 +5,8 @@
 #   images/build.sh [operator] [agent]      (default: both)
 #
 # Env: VMTASK_VERSION (tag, default 0.1.0), VMTASK_IMAGE_BASE (FROM image, default the locally
-# built vmtask.dev/debian:bookworm), VMTASK_REBUILD_JARS=1 to rebuild the jars even if present.
+# built vmtask.dev/debian:bookworm), VMTASK_REBUILD_JARS=1 to rebuild the jars even if present,
+# VMTASK_BUILD_IMAGE_OPTS (options for testbed/build-image.sh, e.g. --no-import).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,12 +28,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   (cd "$repo" && nice mvn -B -q -pl "$modules" -am package -DskipTests)
 fi
 
+# The Containerfiles default to debian:bookworm-slim (what docker/podman users pull); no registry
+# is reachable here, so build from a copy whose BASE default is the local base image.
+[ "$base" != vmtask.dev/debian:bookworm ] || "$repo/testbed/build-base.sh" >/dev/null
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
 summary=()
 for t in "${targets[@]}"; do
   name="vmtask.dev/vmtask-$t:$version"
+  sed "s|^ARG BASE=.*|ARG BASE=$base|" "$repo/images/$t/Containerfile" >"$work/$t.Containerfile"
   start=$(date +%s)
-  "$repo/testbed/build-image.sh" "$repo/images/$t/Containerfile" "$repo" "$name" \
-    --build-arg "BASE=$base"
+  "$repo/testbed/build-image.sh" ${VMTASK_BUILD_IMAGE_OPTS:-} "$work/$t.Containerfile" "$repo" "$name"
   secs=$(( $(date +%s) - start ))
   size=$(buildah images --format '{{.Size}}' "$name" 2>/dev/null | head -n1)
   summary+=("$(printf '%-36s size %-10s build %4ss' "$name" "${size:-?}" "$secs")")
