@@ -55,6 +55,8 @@ EOT
   : >"$rootfs/etc/machine-id"
   tar --numeric-owner --xattrs -C "$rootfs" -cf "$tarball.tmp" .
   mv "$tarball.tmp" "$tarball"
+  rm -rf "$rootfs"
+  trap - EXIT
   echo "debootstrap done in $((SECONDS - start))s: $tarball ($(du -h "$tarball" | cut -f1))"
 fi
 
