@@ -10,6 +10,7 @@ PACKAGES=(
   buildah umoci skopeo debootstrap            # images without a registry or Docker engine
   gcc libc6-dev                               # the static pause binary
   tar ca-certificates
+  bc time                                     # bench.sh
 )
 
 ((EUID == 0)) || { echo "install-deps: must run as root" >&2; exit 1; }

@@ -156,6 +156,8 @@ kind: KubeProxyConfiguration
 mode: iptables
 clusterCIDR: $POD_CIDR
 hostnameOverride: $NODE_NAME
+# The node's IP, so kube-proxy need not wait for the kubelet to register the node.
+bindAddress: $1
 clientConnection: {kubeconfig: $KUBECONFIGS/kube-proxy.kubeconfig}
 healthzBindAddress: 127.0.0.1:10256
 metricsBindAddress: 127.0.0.1:10249
@@ -168,7 +170,7 @@ EOT
 start_kube_proxy() {
   running kube-proxy && return 0
   check_ports_free kube-proxy 10256 10249
-  write_kube_proxy_config
+  write_kube_proxy_config "$1"
   start_daemon kube-proxy "$BIN/kube-proxy" --config="$CONF/kube-proxy.yaml" --v=1
 }
 
@@ -182,7 +184,7 @@ node_up() { # host IP; the control plane is up
   need node iptables sysctl
   node_network_up
   start_kubelet "$ip"
-  start_kube_proxy
+  start_kube_proxy "$ip"
   wait_healthy kube-proxy 60 curl -fsS --max-time 2 http://127.0.0.1:10256/healthz
   wait_healthy kubelet 120 node_ready
 }
