@@ -1,0 +1,358 @@
+package dev.vmtask.agent.image;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * The node's content-addressed image cache, shared by every agent process on the node.
+ *
+ * <pre>
+ * root/sha256/&lt;hex&gt;/   published entries: the image files + entry.json, read-only
+ * root/tmp/&lt;key&gt;-&lt;id&gt;/   fetches in progress (deleted if their fetch dies)
+ * root/locks/&lt;key&gt;.lock   single-flight: one fetch per key at a time, across processes
+ * root/locks/&lt;hex&gt;.use    pins: shared while leased; its mtime is the entry's last use
+ * root/urls/&lt;key&gt;.json    ETag and digest of a URL fetched without an expected sha256
+ * </pre>
+ *
+ * The key is the expected sha256, or {@code url-} + the sha256 of the URL when none is given.
+ * Without an expected sha256 a cached entry is reused only if the server answers the URL's recorded
+ * ETag with 304 Not Modified. Above {@code maxBytes} (allocated bytes of all entries) the least
+ * recently used entries that no lease pins are evicted.
+ */
+public final class ImageCache {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private final Path root;
+  private final long maxBytes;
+  private final IntakeLimits limits;
+  private final RetryPolicy retry;
+
+  private ImageCache(Path root, long maxBytes, IntakeLimits limits, RetryPolicy retry) {
+    this.root = root;
+    this.maxBytes = maxBytes;
+    this.limits = limits;
+    this.retry = retry;
+  }
+
+  public static ImageCache open(Path root, long maxBytes) throws IOException {
+    return open(root, maxBytes, IntakeLimits.DEFAULT, RetryPolicy.DEFAULT);
+  }
+
+  public static ImageCache open(Path root, long maxBytes, IntakeLimits limits, RetryPolicy retry)
+      throws IOException {
+    Path abs = root.toAbsolutePath().normalize();
+    for (String sub : List.of("sha256", "tmp", "locks", "urls")) {
+      Files.createDirectories(abs.resolve(sub));
+    }
+    ImageCache cache = new ImageCache(abs, maxBytes, limits, retry);
+    cache.cleanStaleTemporaries();
+    return cache;
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  /**
+   * The image of {@code src}, fetched and validated unless already cached. Concurrent callers for
+   * one image (in any process on the node) fetch it once. The lease pins the entry until closed.
+   */
+  public ImageLease acquire(ImageSource src, Consumer<ImageProgress> progress)
+      throws ImageRejectedException, IOException {
+    if (src.sha256() != null) {
+      ImageLease hit = pinIfPresent(src.sha256(), true);
+      if (hit != null) {
+        return hit;
+      }
+    }
+    String key = src.sha256() != null ? src.sha256() : "url-" + sha256Hex(src.url().toString());
+    ImageLease lease;
+    try (CacheLocks.Held lock =
+        CacheLocks.exclusive(root.resolve("locks").resolve(key + ".lock"))) {
+      deleteTemporaries(key);
+      lease = src.sha256() != null ? pinIfPresent(src.sha256(), true) : null;
+      if (lease == null) {
+        lease = fetch(src, key, progress);
+      }
+    }
+    if (!lease.wasCached()) {
+      evictToBudget();
+    }
+    return lease;
+  }
+
+  private ImageLease fetch(ImageSource src, String key, Consumer<ImageProgress> progress)
+      throws ImageRejectedException, IOException {
+    Path urlRecord = root.resolve("urls").resolve(key + ".json");
+    JsonNode known = src.sha256() == null && Files.exists(urlRecord) ? readJson(urlRecord) : null;
+    String ifNoneMatch = known != null ? known.path("etag").asText(null) : null;
+    Path tmp = root.resolve("tmp").resolve(key + "-" + UUID.randomUUID());
+    Files.createDirectory(tmp);
+    String etag = null;
+    try {
+      ImageIntake.Result result;
+      if (src.isFile()) {
+        Path file = Path.of(src.url());
+        if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          throw new ImageRejectedException("the image " + file + " is not a regular file");
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+          result = intake(in, Files.size(file), src, tmp, progress);
+        }
+      } else {
+        try (HttpImageStream in =
+            HttpImageStream.open(src.url(), src.headers(), retry, ifNoneMatch)) {
+          if (in.notModified()) {
+            ImageLease hit = pinIfPresent(known.path("sha256").asText(), true);
+            if (hit != null) {
+              return hit;
+            }
+            // Entry evicted since: fetch again, unconditionally.
+            Files.deleteIfExists(urlRecord);
+            return fetch(src, key, progress);
+          }
+          etag = in.etag();
+          result = intake(in, in.length(), src, tmp, progress);
+        }
+      }
+      CacheEntry entry = CacheEntry.of(result, Instant.now());
+      Path published = publish(tmp, entry);
+      if (src.sha256() == null && etag != null) {
+        writeUrlRecord(urlRecord, etag, entry.sha256());
+      }
+      return pin(entry.sha256(), published, false);
+    } finally {
+      deleteTree(tmp);
+    }
+  }
+
+  private ImageIntake.Result intake(
+      InputStream in, long length, ImageSource src, Path tmp, Consumer<ImageProgress> progress)
+      throws ImageRejectedException, IOException {
+    return new ImageIntake(limits).run(in, length, src.format(), src.sha256(), tmp, progress);
+  }
+
+  /** Makes the entry durable and read-only, then renames it into place atomically. */
+  private Path publish(Path tmp, CacheEntry entry) throws IOException {
+    entry.write(tmp.resolve(ImageLayout.ENTRY));
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(tmp)) {
+      for (Path f : files) {
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+          ch.force(true);
+        }
+        f.toFile().setReadOnly();
+      }
+    }
+    fsyncDirectory(tmp);
+    Path target = root.resolve("sha256").resolve(entry.sha256());
+    try {
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (FileSystemException e) {
+      if (!Files.exists(target.resolve(ImageLayout.ENTRY))) {
+        throw e;
+      }
+      // Published meanwhile under another key (same content): keep the existing entry.
+    }
+    fsyncDirectory(target.getParent());
+    return target;
+  }
+
+  /** A lease on the entry {@code hex} if it is published, else null. */
+  private ImageLease pinIfPresent(String hex, boolean cached) throws IOException {
+    Path dir = root.resolve("sha256").resolve(hex);
+    CacheLocks.Held pin = CacheLocks.shared(useFile(hex));
+    try {
+      if (!Files.exists(dir.resolve(ImageLayout.ENTRY))) {
+        pin.close();
+        return null;
+      }
+      return new ImageLease(CacheEntry.read(dir.resolve(ImageLayout.ENTRY)), dir, pin, cached);
+    } catch (IOException | RuntimeException e) {
+      pin.close();
+      throw e;
+    }
+  }
+
+  private ImageLease pin(String hex, Path dir, boolean cached) throws IOException {
+    ImageLease lease = pinIfPresent(hex, cached);
+    if (lease == null) {
+      throw new IOException("cache entry " + dir + " vanished right after it was published");
+    }
+    return lease;
+  }
+
+  /** The published entries, least recently used first. */
+  public List<CacheEntry> entries() throws IOException {
+    List<CacheEntry> out = new ArrayList<>();
+    for (Path dir : entryDirsByLastUse()) {
+      try {
+        out.add(CacheEntry.read(dir.resolve(ImageLayout.ENTRY)));
+      } catch (NoSuchFileException e) {
+        // evicted meanwhile
+      }
+    }
+    return out;
+  }
+
+  /** Evicts least recently used, unpinned entries until the cache fits {@code maxBytes}. */
+  public void evictToBudget() throws IOException {
+    try (CacheLocks.Held evicting =
+        CacheLocks.exclusive(root.resolve("locks").resolve("evict.lock"))) {
+      List<Path> dirs = entryDirsByLastUse();
+      long total = 0;
+      for (Path dir : dirs) {
+        total += allocated(dir);
+      }
+      for (Path dir : dirs) {
+        if (total <= maxBytes) {
+          break;
+        }
+        String hex = dir.getFileName().toString();
+        try (CacheLocks.Held exclusive = CacheLocks.tryExclusive(useFile(hex))) {
+          if (exclusive == null) {
+            continue; // in use
+          }
+          long size = allocated(dir);
+          Path doomed = root.resolve("tmp").resolve("evict-" + hex + "-" + UUID.randomUUID());
+          Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
+          total -= size;
+          deleteTree(doomed);
+        }
+      }
+    }
+  }
+
+  private List<Path> entryDirsByLastUse() throws IOException {
+    List<Path> dirs = new ArrayList<>();
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(root.resolve("sha256"))) {
+      s.forEach(dirs::add);
+    }
+    Map<Path, Long> lastUse = new java.util.HashMap<>();
+    for (Path d : dirs) {
+      Path use = useFile(d.getFileName().toString());
+      Path ref = Files.exists(use) ? use : d;
+      try {
+        lastUse.put(d, Files.getLastModifiedTime(ref).toMillis());
+      } catch (NoSuchFileException e) {
+        lastUse.put(d, 0L);
+      }
+    }
+    dirs.sort(Comparator.comparing(lastUse::get));
+    return dirs;
+  }
+
+  private static long allocated(Path dir) {
+    try {
+      return CacheEntry.read(dir.resolve(ImageLayout.ENTRY)).allocatedBytes();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  private Path useFile(String hex) {
+    return root.resolve("locks").resolve(hex + ".use");
+  }
+
+  /** Deletes temporaries of fetches that died: their key lock is free. */
+  private void cleanStaleTemporaries() throws IOException {
+    List<Path> stale = new ArrayList<>();
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(root.resolve("tmp"))) {
+      s.forEach(stale::add);
+    }
+    for (Path p : stale) {
+      String name = p.getFileName().toString();
+      if (name.startsWith("evict-")) {
+        try (CacheLocks.Held l =
+            CacheLocks.tryExclusive(root.resolve("locks").resolve("evict.lock"))) {
+          if (l != null) {
+            deleteTree(p);
+          }
+        }
+        continue;
+      }
+      // "<key>-<36-character UUID>"
+      String key = name.length() > 37 ? name.substring(0, name.length() - 37) : name;
+      try (CacheLocks.Held l =
+          CacheLocks.tryExclusive(root.resolve("locks").resolve(key + ".lock"))) {
+        if (l != null) {
+          deleteTree(p);
+        }
+      }
+    }
+  }
+
+  /** Under the key's lock: whatever is in tmp for this key is left over from a dead fetch. */
+  private void deleteTemporaries(String key) throws IOException {
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(root.resolve("tmp"), key + "-*")) {
+      for (Path p : s) {
+        deleteTree(p);
+      }
+    }
+  }
+
+  private static void writeUrlRecord(Path file, String etag, String hex) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + "." + UUID.randomUUID() + ".tmp");
+    Files.write(tmp, MAPPER.writeValueAsBytes(Map.of("etag", etag, "sha256", hex)));
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static JsonNode readJson(Path file) {
+    try {
+      return MAPPER.readTree(Files.readAllBytes(file));
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static void fsyncDirectory(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+
+  static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      p.toFile().setWritable(true, true);
+      try (DirectoryStream<Path> s = Files.newDirectoryStream(p)) {
+        for (Path c : s) {
+          deleteTree(c);
+        }
+      }
+    }
+    Files.deleteIfExists(p);
+  }
+
+  static String sha256Hex(String s) {
+    try {
+      return HexFormat.of()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

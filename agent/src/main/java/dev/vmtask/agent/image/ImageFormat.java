@@ -1,0 +1,47 @@
+package dev.vmtask.agent.image;
+
+import java.util.Locale;
+
+/** How an image file is laid out. {@link #AUTO} is resolved from the file's first bytes. */
+public enum ImageFormat {
+  /** taskcluster's archive: zstd-compressed tar of disk.img, layer.qcow2 and machine.json. */
+  TAR_ZST("tar.zst"),
+  /** A standalone qcow2 disk without a backing file. */
+  QCOW2("qcow2"),
+  /** A raw disk. */
+  RAW("raw"),
+  /** zstd magic means tar.zst, {@code QFI\xfb} means qcow2, anything else raw. */
+  AUTO("auto");
+
+  private final String id;
+
+  ImageFormat(String id) {
+    this.id = id;
+  }
+
+  /**
+   * The name used in task JSON and entry.json: {@code tar.zst}, {@code qcow2}, {@code raw}, {@code
+   * auto}.
+   */
+  public String id() {
+    return id;
+  }
+
+  public static ImageFormat parse(String id) {
+    if (id == null) {
+      return AUTO;
+    }
+    for (ImageFormat f : values()) {
+      if (f.id.equals(id.toLowerCase(Locale.ROOT))) {
+        return f;
+      }
+    }
+    throw new IllegalArgumentException(
+        "unknown image format '" + id + "' (expected tar.zst, qcow2, raw or auto)");
+  }
+
+  @Override
+  public String toString() {
+    return id;
+  }
+}
