@@ -1,0 +1,42 @@
+package dev.vmtask.operator.pod;
+
+import dev.vmtask.api.image.ImageFormat;
+import dev.vmtask.api.machine.Machine;
+import dev.vmtask.api.task.Acceleration;
+import dev.vmtask.api.task.ArtifactType;
+import dev.vmtask.api.task.TaskNetwork;
+import java.util.List;
+import java.util.Map;
+
+/** The {@code VMTASK_TASK} JSON of docs/agent-contract.md. */
+public record AgentTask(
+    String namespace,
+    String name,
+    String uid,
+    Integer attempt,
+    Image image,
+    Machine machine,
+    List<String> command,
+    String script,
+    Map<String, String> env,
+    Integer maxRunTimeSeconds,
+    List<Artifact> artifacts,
+    TaskNetwork network,
+    Acceleration acceleration,
+    Boolean screenshot) {
+
+  /** The image to fetch; {@code sha256} is null only for an unverified, not yet pinned image. */
+  public record Image(
+      String name,
+      String url,
+      String sha256,
+      ImageFormat format,
+      List<Header> headers,
+      Machine machine) {}
+
+  /** A download header whose value the agent reads from the environment variable {@code env}. */
+  public record Header(String name, String env) {}
+
+  /** An artifact; {@code destination} is the directory where its volume is mounted. */
+  public record Artifact(String name, String path, ArtifactType type, String destination) {}
+}

@@ -1,0 +1,207 @@
+package dev.vmtask.operator.pod;
+
+import dev.vmtask.api.image.ImageNode;
+import dev.vmtask.api.image.VMImage;
+import dev.vmtask.api.machine.Machine;
+import dev.vmtask.api.task.Acceleration;
+import dev.vmtask.api.task.Artifact;
+import dev.vmtask.api.task.ArtifactType;
+import dev.vmtask.api.task.VirtualMachineTask;
+import dev.vmtask.api.task.VirtualMachineTaskSpec;
+import dev.vmtask.operator.OperatorConfig;
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.AffinityBuilder;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.NodeAffinity;
+import io.fabric8.kubernetes.api.model.NodeSelectorRequirementBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PreferredSchedulingTermBuilder;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Builds the pod of one task attempt, exactly as docs/agent-contract.md describes it. */
+public final class TaskPodFactory {
+  static final String ARTIFACTS_DIR = "/artifacts";
+  static final String GUEST_RUNNING_FILE = AgentPodTemplate.SCRATCH_DIR + "/guest-running";
+
+  /** Weight of the preference for nodes that already hold the image. */
+  static final int CACHED_IMAGE_WEIGHT = 50;
+
+  private static final KubernetesSerialization JSON = new KubernetesSerialization();
+  private final AgentPodTemplate template;
+  private final OperatorConfig config;
+
+  public TaskPodFactory(OperatorConfig config) {
+    this.config = config;
+    this.template = new AgentPodTemplate(config);
+  }
+
+  public Pod create(VirtualMachineTask task, VMImage image, Machine machine, int attempt) {
+    VirtualMachineTaskSpec spec = task.getSpec();
+    String name = PodNames.taskPod(task.getMetadata().getName(), attempt);
+    Acceleration acceleration =
+        spec.getAcceleration() == null ? Acceleration.AUTO : spec.getAcceleration();
+    ContainerBuilder agent =
+        template
+            .agent("pod", agentTask(task, image, machine, attempt), ImageSource.headerEnv(image))
+            .withResources(
+                new ResourceRequirementsBuilder()
+                    .addToRequests("cpu", new Quantity(Integer.toString(machine.getCpus())))
+                    .addToRequests("memory", memory(machine))
+                    .addToLimits("memory", memory(machine))
+                    .build())
+            .withReadinessProbe(
+                new ProbeBuilder()
+                    .withNewExec()
+                    .withCommand("test", "-e", GUEST_RUNNING_FILE)
+                    .endExec()
+                    .withPeriodSeconds(1)
+                    .withFailureThreshold(1)
+                    .build());
+    PodBuilder pod = template.pod(name, task, labels(task, image, attempt));
+    if (acceleration != Acceleration.TCG) {
+      agent.addToVolumeMounts(AgentPodTemplate.mount("kvm", "/dev/kvm"));
+      pod.editSpec()
+          .addToVolumes(AgentPodTemplate.hostPathVolume("kvm", "/dev/kvm", "CharDevice"))
+          .endSpec();
+    }
+    addArtifacts(spec.getArtifacts(), pod, agent);
+    return pod.editMetadata()
+        .addToAnnotations(PodLabels.IMAGE_ANNOTATION, image.getMetadata().getName())
+        .endMetadata()
+        .editSpec()
+        .withActiveDeadlineSeconds(
+            template.activeDeadlineSeconds(
+                spec.getMaxRunTimeSeconds() == null ? 3600 : spec.getMaxRunTimeSeconds()))
+        .withNodeSelector(template.nodeSelector(spec.getNodeSelector()))
+        .withTolerations(template.tolerations(spec.getTolerations()))
+        .withAffinity(affinity(spec.getAffinity(), image))
+        .withContainers(agent.build())
+        .endSpec()
+        .build();
+  }
+
+  AgentTask agentTask(VirtualMachineTask task, VMImage image, Machine machine, int attempt) {
+    VirtualMachineTaskSpec spec = task.getSpec();
+    Map<String, String> env = new LinkedHashMap<>();
+    if (spec.getEnv() != null) {
+      spec.getEnv().forEach(e -> env.put(e.getName(), e.getValue() == null ? "" : e.getValue()));
+    }
+    List<AgentTask.Artifact> artifacts = new ArrayList<>();
+    if (spec.getArtifacts() != null) {
+      for (Artifact a : spec.getArtifacts()) {
+        artifacts.add(
+            new AgentTask.Artifact(
+                a.getName(),
+                a.getPath(),
+                a.getType() == null ? ArtifactType.FILE : a.getType(),
+                ARTIFACTS_DIR + "/" + a.getName()));
+      }
+    }
+    return new AgentTask(
+        task.getMetadata().getNamespace(),
+        task.getMetadata().getName(),
+        task.getMetadata().getUid(),
+        attempt,
+        ImageSource.describe(image),
+        machine,
+        spec.getCommand(),
+        spec.getScript(),
+        env,
+        spec.getMaxRunTimeSeconds(),
+        artifacts,
+        spec.getNetwork(),
+        spec.getAcceleration(),
+        spec.getScreenshot());
+  }
+
+  private Quantity memory(Machine machine) {
+    return AgentPodTemplate.mebibytes((long) machine.getMemoryMiB() + config.memoryOverheadMiB());
+  }
+
+  /** One volume per claim, one mount per artifact at its destination, writable by the agent. */
+  private static void addArtifacts(
+      List<Artifact> artifacts, PodBuilder pod, ContainerBuilder agent) {
+    if (artifacts == null || artifacts.isEmpty()) {
+      return;
+    }
+    Map<String, String> volumeOfClaim = new LinkedHashMap<>();
+    for (Artifact a : artifacts) {
+      String claim = a.getVolume().getClaimName();
+      String volume =
+          volumeOfClaim.computeIfAbsent(claim, c -> "artifacts-" + volumeOfClaim.size());
+      agent.addToVolumeMounts(
+          new VolumeMountBuilder()
+              .withName(volume)
+              .withMountPath(ARTIFACTS_DIR + "/" + a.getName())
+              .withSubPath(a.getVolume().getSubPath())
+              .build());
+    }
+    volumeOfClaim.forEach(
+        (claim, volume) ->
+            pod.editSpec()
+                .addToVolumes(
+                    new VolumeBuilder()
+                        .withName(volume)
+                        .withNewPersistentVolumeClaim()
+                        .withClaimName(claim)
+                        .endPersistentVolumeClaim()
+                        .build())
+                .editSecurityContext()
+                .withFsGroup(AgentPodTemplate.AGENT_UID)
+                .withFsGroupChangePolicy("OnRootMismatch")
+                .endSecurityContext()
+                .endSpec());
+  }
+
+  /** The task's affinity plus a preference for nodes whose cache already holds the image. */
+  private static Affinity affinity(Affinity task, VMImage image) {
+    List<ImageNode> nodes = image.getStatus() == null ? null : image.getStatus().getNodes();
+    if (nodes == null || nodes.isEmpty()) {
+      return task;
+    }
+    Affinity affinity =
+        task == null ? new Affinity() : JSON.clone(task); // never mutate the cached task
+    if (affinity.getNodeAffinity() == null) {
+      affinity.setNodeAffinity(new NodeAffinity());
+    }
+    affinity
+        .getNodeAffinity()
+        .getPreferredDuringSchedulingIgnoredDuringExecution()
+        .add(
+            new PreferredSchedulingTermBuilder()
+                .withWeight(CACHED_IMAGE_WEIGHT)
+                .withNewPreference()
+                .withMatchFields(
+                    new NodeSelectorRequirementBuilder()
+                        .withKey("metadata.name")
+                        .withOperator("In")
+                        .withValues(nodes.stream().map(ImageNode::getName).toList())
+                        .build())
+                .endPreference()
+                .build());
+    return new AffinityBuilder(affinity).build();
+  }
+
+  private static Map<String, String> labels(VirtualMachineTask task, VMImage image, int attempt) {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(PodLabels.TASK, PodNames.labelValue(task.getMetadata().getName()));
+    labels.put(PodLabels.ATTEMPT, Integer.toString(attempt));
+    labels.put(PodLabels.IMAGE, PodNames.labelValue(image.getMetadata().getName()));
+    labels.put(PodLabels.ROLE, PodLabels.ROLE_TASK);
+    labels.put(PodLabels.NAME, "vmtask-agent");
+    labels.put(PodLabels.COMPONENT, PodLabels.ROLE_TASK);
+    labels.put(PodLabels.MANAGED_BY, PodLabels.OPERATOR);
+    labels.put(PodLabels.PART_OF, "vmtask");
+    return labels;
+  }
+}
