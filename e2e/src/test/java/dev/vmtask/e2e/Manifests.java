@@ -1,0 +1,92 @@
+package dev.vmtask.e2e;
+
+/** The YAML a user would `kubectl apply` for the end-to-end scenarios. */
+final class Manifests {
+  private Manifests() {}
+
+  static String image(String name, String url, String sha256) {
+    return """
+        apiVersion: vmtask.dev/v1alpha1
+        kind: VMImage
+        metadata:
+          name: %s
+        spec:
+          source:
+            http:
+              url: %s
+          sha256: "%s"
+          format: tar.zst
+        """
+        .formatted(name, url, sha256);
+  }
+
+  /** A task running {@code script} with /bin/sh in the guest. */
+  static String task(String name, String image, String script, int maxRunTimeSeconds) {
+    return """
+        apiVersion: vmtask.dev/v1alpha1
+        kind: VirtualMachineTask
+        metadata:
+          name: %s
+        spec:
+          image: %s
+          script: %s
+          maxRunTimeSeconds: %d
+          machine:
+            cpus: 1
+            memoryMiB: 256
+        """
+        .formatted(name, image, yamlString(script), maxRunTimeSeconds);
+  }
+
+  /** A task whose file at {@code guestPath} is kept on {@code claim} under {@code subPath}. */
+  static String taskWithArtifact(
+      String name, String image, String script, String guestPath, String claim, String subPath) {
+    return task(name, image, script, 600)
+        + """
+          artifacts:
+            - name: out
+              path: %s
+              type: file
+              volume:
+                claimName: %s
+                subPath: %s
+        """
+            .formatted(guestPath, claim, subPath);
+  }
+
+  /** A hostPath PersistentVolume and a claim bound to it (the testbed has no provisioner). */
+  static String hostPathClaim(String claim, String volume, String hostPath) {
+    return """
+        apiVersion: v1
+        kind: PersistentVolume
+        metadata:
+          name: %2$s
+        spec:
+          capacity:
+            storage: 1Gi
+          accessModes: ["ReadWriteOnce"]
+          persistentVolumeReclaimPolicy: Retain
+          storageClassName: vmtask-e2e
+          hostPath:
+            path: %3$s
+            type: Directory
+        ---
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata:
+          name: %1$s
+        spec:
+          accessModes: ["ReadWriteOnce"]
+          storageClassName: vmtask-e2e
+          volumeName: %2$s
+          resources:
+            requests:
+              storage: 1Gi
+        """
+        .formatted(claim, volume, hostPath);
+  }
+
+  private static String yamlString(String text) {
+    return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"";
+  }
+}

@@ -1,0 +1,112 @@
+package dev.vmtask.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.vmtask.api.image.ImagePhase;
+import dev.vmtask.api.task.TaskPhase;
+import dev.vmtask.api.task.TaskReason;
+import dev.vmtask.api.task.VirtualMachineTask;
+import dev.vmtask.testbed.Mode;
+import dev.vmtask.testbed.TestNamespace;
+import dev.vmtask.testbed.Testbed;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Tasks from `kubectl apply` to their outcome, on the chart installed on the full testbed. */
+@Testbed(Mode.FULL)
+class TaskE2E {
+  private static final String IMAGE = "guest";
+
+  private E2eEnvironment env;
+  private Tasks tasks;
+
+  @BeforeEach
+  void imageInNamespace(KubernetesClient client, TestNamespace namespace) {
+    env = E2eEnvironment.get(client);
+    tasks = new Tasks(client, namespace.name());
+    tasks.createImage(Manifests.image(IMAGE, env.guestUrl(), env.guest().sha256()));
+  }
+
+  @Test
+  void commandThatExitsZeroSucceedsWithItsOutputInThePodLog() {
+    tasks.create(Manifests.task("hello", IMAGE, "echo hello; exit 0", 600));
+
+    VirtualMachineTask done = tasks.awaitFinished("hello");
+
+    String log = tasks.log(done);
+    assertThat(done.getStatus().getPhase())
+        .as("status %s, log:%n%s", done.getStatus(), log)
+        .isEqualTo(TaskPhase.Succeeded);
+    assertThat(done.getStatus().getExitCode()).isZero();
+    assertThat(done.getStatus().getReason()).isEqualTo(TaskReason.Completed);
+    assertThat(done.getStatus().getNodeName()).isEqualTo(env.nodeName());
+    assertThat(log.lines()).contains("hello");
+    assertThat(tasks.image(IMAGE).getStatus().getPhase()).isEqualTo(ImagePhase.Ready);
+  }
+
+  @Test
+  void nonZeroExitFailsWithTheGuestsExitCode() {
+    tasks.create(Manifests.task("seven", IMAGE, "echo about to fail; exit 7", 600));
+
+    VirtualMachineTask done = tasks.awaitFinished("seven");
+
+    assertThat(done.getStatus().getPhase())
+        .as("log:%n%s", tasks.log(done))
+        .isEqualTo(TaskPhase.Failed);
+    assertThat(done.getStatus().getExitCode()).isEqualTo(7);
+    assertThat(done.getStatus().getReason()).isEqualTo(TaskReason.NonZeroExit);
+    assertThat(tasks.log(done)).contains("about to fail");
+  }
+
+  @Test
+  void commandRunningPastMaxRunTimeFailsWithDeadlineExceeded() {
+    tasks.create(Manifests.task("sleeper", IMAGE, "echo sleeping; sleep 1000", 20));
+
+    VirtualMachineTask done = tasks.awaitFinished("sleeper");
+
+    assertThat(done.getStatus().getPhase())
+        .as("log:%n%s", tasks.log(done))
+        .isEqualTo(TaskPhase.Failed);
+    assertThat(done.getStatus().getReason()).isEqualTo(TaskReason.DeadlineExceeded);
+    assertThat(tasks.log(done)).contains("sleeping");
+  }
+
+  @Test
+  void deletingARunningTaskStopsItsVm() {
+    assumeTrue(env.onTheNode(), "QEMU processes can only be inspected on the testbed's own node");
+    VirtualMachineTask created = tasks.create(Manifests.task("doomed", IMAGE, "sleep 1000", 900));
+    VirtualMachineTask running = tasks.awaitPhase("doomed", TaskPhase.Running);
+    Pod pod = tasks.pod(running).orElseThrow();
+    String podUid = pod.getMetadata().getUid();
+    String taskUid = created.getMetadata().getUid();
+    assertThat(NodeProcesses.ofPod(podUid))
+        .as("a QEMU runs in the task's pod while the task is Running")
+        .anyMatch(cmd -> cmd.contains("qemu-system"));
+
+    tasks.delete("doomed");
+
+    await()
+        .atMost(Duration.ofMinutes(3))
+        .pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(
+            () -> {
+              assertThat(
+                      env.client()
+                          .pods()
+                          .inNamespace(pod.getMetadata().getNamespace())
+                          .withName(pod.getMetadata().getName())
+                          .get())
+                  .as("the task's pod")
+                  .isNull();
+              assertThat(NodeProcesses.ofPod(podUid)).as("processes of pod %s", podUid).isEmpty();
+              assertThat(NodeProcesses.withCommandLineContaining(taskUid))
+                  .as("processes naming task %s", taskUid)
+                  .isEmpty();
+            });
+  }
+}
