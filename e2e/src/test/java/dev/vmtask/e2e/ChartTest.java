@@ -154,7 +154,9 @@ class ChartTest {
     values.put("agent.image.pullPolicy", "Always");
     values.put("agent.cache.hostPath", "/srv/vmtask-cache");
     values.put("agent.cache.maxBytes", 53687091200L);
-    values.put("agent.acceleration", "tcg");
+    values.put("agent.defaultMemoryMiB", 512);
+    values.put("agent.podDeadlineAllowanceSeconds", 900);
+    values.put("reconciliationThreads", 8);
     values.put("agent.node.maxCPUs", 6);
     values.put("agent.node.maxMemoryMiB", 12288);
     values.put("agent.memoryOverheadMiB", 200);
@@ -172,7 +174,9 @@ class ChartTest {
         .containsEntry("VMTASK_AGENT_IMAGE_PULL_POLICY", "Always")
         .containsEntry("VMTASK_CACHE_HOST_PATH", "/srv/vmtask-cache")
         .containsEntry("VMTASK_CACHE_MAX_BYTES", "53687091200")
-        .containsEntry("VMTASK_DEFAULT_ACCELERATION", "tcg")
+        .containsEntry("VMTASK_DEFAULT_MEMORY_MIB", "512")
+        .containsEntry("VMTASK_POD_DEADLINE_ALLOWANCE_SECONDS", "900")
+        .containsEntry("VMTASK_RECONCILIATION_THREADS", "8")
         .containsEntry("VMTASK_NODE_MAX_CPUS", "6")
         .containsEntry("VMTASK_NODE_MAX_MEMORY_MIB", "12288")
         .containsEntry("VMTASK_MEMORY_OVERHEAD_MIB", "200")
@@ -194,7 +198,13 @@ class ChartTest {
   void defaultsLeaveNodeLimitsToTheAgentAndSetTheDocumentedDefaults() {
     Map<String, String> env = env(render(Map.of()).one(Deployment.class));
 
-    assertThat(env).doesNotContainKeys("VMTASK_NODE_MAX_CPUS", "VMTASK_NODE_MAX_MEMORY_MIB");
+    assertThat(env)
+        .doesNotContainKeys(
+            "VMTASK_NODE_MAX_CPUS",
+            "VMTASK_NODE_MAX_MEMORY_MIB",
+            "VMTASK_DEFAULT_MEMORY_MIB",
+            "VMTASK_POD_DEADLINE_ALLOWANCE_SECONDS",
+            "VMTASK_RECONCILIATION_THREADS");
     assertThat(env)
         .containsEntry("VMTASK_AGENT_IMAGE", "vmtask.dev/vmtask-agent:0.1.0")
         .containsEntry("VMTASK_AGENT_IMAGE_PULL_POLICY", "IfNotPresent")
@@ -261,7 +271,9 @@ class ChartTest {
         "agent.node.maxMemoryMiB| 0           | at '/agent/node/maxMemoryMiB': minimum",
         "agent.cache.maxBytes   | 1000        | at '/agent/cache/maxBytes': minimum",
         "agent.cache.hostPath   | relative/dir| at '/agent/cache/hostPath'",
-        "agent.acceleration     | fast        | at '/agent/acceleration'",
+        "agent.acceleration     | tcg         | additional properties 'acceleration' not allowed",
+        "reconciliationThreads  | 0           | at '/reconciliationThreads': minimum",
+        "agent.podDeadlineAllowanceSeconds | 5 | at '/agent/podDeadlineAllowanceSeconds': minimum",
         "agent.memoryOverheadMiB| -5          | at '/agent/memoryOverheadMiB': minimum",
         "image.pullPolicy       | Sometimes   | at '/image/pullPolicy'",
         "replicaCount           | many        | at '/replicaCount'",
