@@ -1,0 +1,44 @@
+package dev.vmtask.operator.image;
+
+import dev.vmtask.api.image.VMImage;
+import dev.vmtask.operator.pod.PodLabels;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The pods an image learns from: its fetch pods and the task pods that booted it (which tell which
+ * nodes hold it). Pods point to their image by annotation; only phase changes matter.
+ */
+final class ImageEventSources {
+  private ImageEventSources() {}
+
+  static List<EventSource<?, VMImage>> create(EventSourceContext<VMImage> context) {
+    var pods =
+        InformerEventSourceConfiguration.from(Pod.class, VMImage.class)
+            .withName("image-pods")
+            .withLabelSelector(PodLabels.SELECTOR)
+            .withSecondaryToPrimaryMapper(ImageEventSources::imageOf)
+            .withOnUpdateFilter((n, o) -> !Objects.equals(phase(n), phase(o)))
+            .build();
+    return List.of(new InformerEventSource<>(pods, context));
+  }
+
+  private static Set<ResourceID> imageOf(Pod pod) {
+    var annotations = pod.getMetadata().getAnnotations();
+    String image = annotations == null ? null : annotations.get(PodLabels.IMAGE_ANNOTATION);
+    return image == null
+        ? Set.of()
+        : Set.of(new ResourceID(image, pod.getMetadata().getNamespace()));
+  }
+
+  private static String phase(Pod pod) {
+    return pod.getStatus() == null ? null : pod.getStatus().getPhase();
+  }
+}

@@ -1,0 +1,220 @@
+package dev.vmtask.operator.image;
+
+import dev.vmtask.api.image.ImagePhase;
+import dev.vmtask.api.image.VMImage;
+import dev.vmtask.api.image.VMImageStatus;
+import dev.vmtask.api.task.TaskReason;
+import dev.vmtask.operator.EventRecorder;
+import dev.vmtask.operator.OperatorConfig;
+import dev.vmtask.operator.pod.FetchPodFactory;
+import dev.vmtask.operator.pod.PodLabels;
+import dev.vmtask.operator.pod.PodNames;
+import dev.vmtask.operator.pod.PodObservation;
+import dev.vmtask.operator.pod.PodObserver;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Validates each generation of an image by running a fetch pod on a VM node, pins its digest,
+ * prefetches it onto selected nodes, and keeps the list of nodes known to hold it.
+ */
+@ControllerConfiguration(name = VMImageReconciler.NAME)
+public class VMImageReconciler implements Reconciler<VMImage> {
+  public static final String NAME = "vmimage";
+
+  /** How often the prefetch node selector is evaluated again, for nodes that joined since. */
+  static final Duration PREFETCH_RESCAN = Duration.ofMinutes(5);
+
+  /** Before a fetch pod that lost its node or was evicted is made again. */
+  static final Duration FETCH_RETRY = Duration.ofSeconds(30);
+
+  private static final Set<TaskReason> INFRASTRUCTURE_FAILURES =
+      Set.of(TaskReason.NodeLost, TaskReason.Evicted);
+  private static final KubernetesSerialization JSON = new KubernetesSerialization();
+
+  private final FetchPodFactory fetchPods;
+  private final EventRecorder events;
+  private final Clock clock;
+
+  public VMImageReconciler(OperatorConfig config, EventRecorder events, Clock clock) {
+    this.fetchPods = new FetchPodFactory(config);
+    this.events = events;
+    this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, VMImage>> prepareEventSources(EventSourceContext<VMImage> context) {
+    return ImageEventSources.create(context);
+  }
+
+  @Override
+  public UpdateControl<VMImage> reconcile(VMImage image, Context<VMImage> context) {
+    Map<String, Pod> pods =
+        context.getSecondaryResources(Pod.class).stream()
+            .collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p, (a, b) -> a));
+    long generation = image.getMetadata().getGeneration();
+    var next = new ImageStatusUpdates(image.getStatus(), generation, clock.instant());
+    Duration recheck = validate(image, pods, next, context);
+    recordNodes(pods.values(), next);
+    cleanUp(image, pods.values(), context);
+    if (recheck == null
+        && next.phase() == ImagePhase.Ready
+        && image.getSpec().getPrefetch() != null) {
+      recheck = ImagePrefetch.run(image, pods, fetchPods, context);
+    }
+    return write(image, next.build(), recheck);
+  }
+
+  /** Until this generation has an outcome: run its fetch pod and read the outcome from it. */
+  private Duration validate(
+      VMImage image, Map<String, Pod> pods, ImageStatusUpdates next, Context<VMImage> context) {
+    VMImageStatus status = image.getStatus();
+    long generation = image.getMetadata().getGeneration();
+    if (status != null
+        && Objects.equals(status.getObservedGeneration(), generation)
+        && status.getPhase() != ImagePhase.Pending) {
+      return null;
+    }
+    String name = PodNames.fetchPod(image.getMetadata().getName(), generation);
+    Pod pod = pods.get(name);
+    if (pod == null) {
+      create(fetchPods.validation(image), context);
+      next.fetching("fetch pod " + name + " created");
+      return null;
+    }
+    PodObservation seen = PodObserver.observe(pod);
+    if (!seen.finished()) {
+      next.fetching("fetch pod " + name + " is " + seen.phase());
+      return null;
+    }
+    PodObservation.Outcome outcome = seen.outcome();
+    var report = outcome.report() == null ? null : outcome.report().image();
+    if (outcome.succeeded() && report != null && report.digest() != null) {
+      String pinned = next.pinnedDigest();
+      if (image.getSpec().getSha256() == null
+          && pinned != null
+          && !pinned.equals(report.digest())) {
+        next.failed(
+            "DigestChanged",
+            "the image's digest changed from the pinned "
+                + pinned
+                + " to "
+                + report.digest()
+                + "; recreate the VMImage to accept new content");
+      } else {
+        next.ready(report);
+      }
+    } else if (INFRASTRUCTURE_FAILURES.contains(outcome.reason())) {
+      context.getClient().resource(pod).delete();
+      next.fetching("fetch pod " + name + " failed (" + outcome.reason() + "); retrying");
+      return FETCH_RETRY;
+    } else {
+      String reason = outcome.succeeded() ? TaskReason.AgentError.name() : outcome.reason().name();
+      String message =
+          outcome.succeeded() ? "the fetch pod reported no image digest" : outcome.message();
+      next.failed(reason, message);
+    }
+    return null;
+  }
+
+  /** Nodes where a fetch or a task pod succeeded with the image's current digest. */
+  private static void recordNodes(Iterable<Pod> pods, ImageStatusUpdates next) {
+    String digest = next.pinnedDigest();
+    if (digest == null) {
+      return;
+    }
+    for (Pod pod : pods) {
+      PodObservation seen = PodObserver.observe(pod);
+      var report =
+          seen.finished() && seen.outcome().report() != null
+              ? seen.outcome().report().image()
+              : null;
+      if (seen.outcome() != null
+          && seen.outcome().succeeded()
+          && seen.nodeName() != null
+          && report != null
+          && digest.equals(report.digest())) {
+        String at = seen.outcome().finishedAt();
+        next.seenOn(seen.nodeName(), at == null ? Instant.EPOCH : Instant.parse(at));
+      }
+    }
+  }
+
+  /** Fetch pods whose outcome the current status already holds (as read) are deleted. */
+  private static void cleanUp(VMImage image, Iterable<Pod> pods, Context<VMImage> context) {
+    VMImageStatus status = image.getStatus();
+    long generation = image.getMetadata().getGeneration();
+    for (Pod pod : pods) {
+      String role = pod.getMetadata().getLabels().get(PodLabels.ROLE);
+      if (!PodLabels.ROLE_FETCH.equals(role) && !PodLabels.ROLE_PREFETCH.equals(role)) {
+        continue;
+      }
+      String podGeneration = pod.getMetadata().getLabels().get(PodLabels.GENERATION);
+      boolean old = !Long.toString(generation).equals(podGeneration);
+      PodObservation seen = PodObserver.observe(pod);
+      boolean recorded =
+          status != null
+              && seen.finished()
+              && (PodLabels.ROLE_FETCH.equals(role)
+                  ? Objects.equals(status.getObservedGeneration(), generation)
+                      && status.getPhase() != ImagePhase.Pending
+                  : seen.outcome().succeeded()
+                      && status.getNodes().stream()
+                          .anyMatch(n -> n.getName().equals(seen.nodeName())));
+      if ((old || recorded) && pod.getMetadata().getDeletionTimestamp() == null) {
+        context.getClient().resource(pod).delete();
+      }
+    }
+  }
+
+  static void create(Pod pod, Context<VMImage> context) {
+    try {
+      context.getClient().resource(pod).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) { // made before a restart, or not in the cache yet
+        throw e;
+      }
+    }
+  }
+
+  private UpdateControl<VMImage> write(VMImage image, VMImageStatus status, Duration recheck) {
+    VMImageStatus old = image.getStatus();
+    UpdateControl<VMImage> control;
+    if (old != null && JSON.asJson(old).equals(JSON.asJson(status))) {
+      control = UpdateControl.noUpdate();
+    } else {
+      if (old == null || old.getPhase() != status.getPhase()) {
+        if (status.getPhase() == ImagePhase.Failed) {
+          events.warning(image, "Failed", "Validate", status.getMessage());
+        } else {
+          events.normal(image, status.getPhase().name(), "Validate", status.getMessage());
+        }
+      }
+      VMImage fresh = new VMImage();
+      fresh.setMetadata(
+          new ObjectMetaBuilder()
+              .withName(image.getMetadata().getName())
+              .withNamespace(image.getMetadata().getNamespace())
+              .build());
+      fresh.setStatus(status);
+      control = UpdateControl.patchStatus(fresh);
+    }
+    return recheck == null ? control : control.rescheduleAfter(recheck);
+  }
+}

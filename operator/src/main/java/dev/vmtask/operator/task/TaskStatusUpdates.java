@@ -1,0 +1,224 @@
+package dev.vmtask.operator.task;
+
+import dev.vmtask.api.task.Artifact;
+import dev.vmtask.api.task.ArtifactResult;
+import dev.vmtask.api.task.TaskPhase;
+import dev.vmtask.api.task.TaskReason;
+import dev.vmtask.api.task.Timings;
+import dev.vmtask.api.task.VirtualMachineTaskSpec;
+import dev.vmtask.api.task.VirtualMachineTaskStatus;
+import dev.vmtask.operator.Conditions;
+import dev.vmtask.operator.pod.PodObservation;
+import dev.vmtask.operator.pod.TerminationReport;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The next status of a task, built on a copy of the current one. Each method is one kind of
+ * transition; conditions follow from the phase, so they can never disagree with it.
+ */
+final class TaskStatusUpdates {
+  static final String SCHEDULED = "Scheduled";
+  static final String RUNNING = "Running";
+  static final String COMPLETE = "Complete";
+  static final String FAILED = "Failed";
+  private static final KubernetesSerialization JSON = new KubernetesSerialization();
+
+  private final VirtualMachineTaskStatus status;
+  private final long generation;
+  private final Instant now;
+  private String waitReason = "PodPending";
+
+  TaskStatusUpdates(VirtualMachineTaskStatus current, long generation, Instant now) {
+    this.status = current == null ? new VirtualMachineTaskStatus() : JSON.clone(current);
+    this.generation = generation;
+    this.now = now;
+  }
+
+  /** Pending without a pod: {@code reason} says what the task waits for. */
+  TaskStatusUpdates waiting(String reason, String message) {
+    status.setPhase(TaskPhase.Pending);
+    status.setMessage(message);
+    waitReason = reason;
+    return this;
+  }
+
+  TaskStatusUpdates podCreated(String podName, int attempt) {
+    status.setPhase(TaskPhase.Pending);
+    status.setAttempts(attempt);
+    status.setPodName(podName);
+    status.setNodeName(null);
+    status.setNextAttemptTime(null);
+    status.setExitCode(null);
+    status.setReason(null);
+    status.setArtifacts(null);
+    status.setTimings(null);
+    status.setAcceleration(null);
+    if (status.getStartTime() == null) {
+      status.setStartTime(now.toString());
+    }
+    status.setMessage("pod " + podName + " created (attempt " + attempt + ")");
+    return this;
+  }
+
+  /** A pod that has not finished: Pending, Scheduled, Booting or Running. */
+  TaskStatusUpdates observed(PodObservation pod) {
+    status.setPhase(pod.phase());
+    if (pod.nodeName() != null) {
+      status.setNodeName(pod.nodeName());
+    }
+    status.setMessage(
+        switch (pod.phase()) {
+          case Pending -> "pod " + status.getPodName() + " is waiting for a node";
+          case Scheduled -> "pod " + status.getPodName() + " is starting on " + pod.nodeName();
+          case Booting -> "the agent is fetching the image and booting the VM";
+          default -> "the guest is running the command";
+        });
+    return this;
+  }
+
+  /** Records the pod's node, if it got one. */
+  TaskStatusUpdates onNode(String nodeName) {
+    if (nodeName != null) {
+      status.setNodeName(nodeName);
+    }
+    return this;
+  }
+
+  /** The attempt ended and the task with it. */
+  TaskStatusUpdates finished(PodObservation.Outcome outcome, VirtualMachineTaskSpec spec) {
+    record(outcome, spec);
+    status.setPhase(outcome.succeeded() ? TaskPhase.Succeeded : TaskPhase.Failed);
+    status.setNextAttemptTime(null);
+    status.setCompletionTime(outcome.finishedAt() != null ? outcome.finishedAt() : now.toString());
+    return this;
+  }
+
+  /** Failed without a pod ever being made (image failed, machine invalid). */
+  TaskStatusUpdates failedBeforePod(TaskReason reason, String message) {
+    status.setPhase(TaskPhase.Failed);
+    status.setReason(reason);
+    status.setMessage(message);
+    status.setExitCode(null);
+    status.setCompletionTime(now.toString());
+    return this;
+  }
+
+  /** The attempt failed and another one starts at {@code next}. */
+  TaskStatusUpdates retrying(
+      PodObservation.Outcome outcome, VirtualMachineTaskSpec spec, Instant next) {
+    record(outcome, spec);
+    status.setPhase(TaskPhase.Pending);
+    status.setNextAttemptTime(next.toString());
+    status.setMessage(
+        "attempt "
+            + status.getAttempts()
+            + " failed ("
+            + outcome.reason()
+            + ": "
+            + outcome.message()
+            + "); attempt "
+            + (status.getAttempts() + 1)
+            + " starts at "
+            + next);
+    waitReason = "BackoffWait";
+    return this;
+  }
+
+  VirtualMachineTaskStatus build() {
+    status.setObservedGeneration(generation);
+    TaskPhase phase = status.getPhase() == null ? TaskPhase.Pending : status.getPhase();
+    boolean scheduled = status.getNodeName() != null && phase != TaskPhase.Pending;
+    String failure =
+        phase == TaskPhase.Failed && status.getReason() != null
+            ? status.getReason().name()
+            : "NotFailed";
+    var c = status.getConditions();
+    c =
+        Conditions.put(
+            c,
+            SCHEDULED,
+            scheduled,
+            scheduled ? "PodScheduled" : waitReason,
+            scheduled ? "on node " + status.getNodeName() : status.getMessage(),
+            generation,
+            now);
+    c =
+        Conditions.put(
+            c,
+            RUNNING,
+            phase == TaskPhase.Running,
+            phase == TaskPhase.Running ? "GuestRunning" : phase.name(),
+            status.getMessage(),
+            generation,
+            now);
+    c =
+        Conditions.put(
+            c,
+            COMPLETE,
+            phase == TaskPhase.Succeeded,
+            phase == TaskPhase.Succeeded ? "Completed" : "NotCompleted",
+            status.getMessage(),
+            generation,
+            now);
+    c =
+        Conditions.put(
+            c, FAILED, phase == TaskPhase.Failed, failure, status.getMessage(), generation, now);
+    status.setConditions(c);
+    return status;
+  }
+
+  private void record(PodObservation.Outcome outcome, VirtualMachineTaskSpec spec) {
+    status.setExitCode(outcome.exitCode());
+    status.setReason(outcome.reason());
+    status.setMessage(outcome.message());
+    TerminationReport report = outcome.report();
+    if (report != null) {
+      status.setAcceleration(report.acceleration());
+      status.setArtifacts(artifacts(report, spec));
+      status.setTimings(timings(report.timings()));
+    }
+  }
+
+  private static List<ArtifactResult> artifacts(
+      TerminationReport report, VirtualMachineTaskSpec spec) {
+    if (report.artifacts() == null || spec.getArtifacts() == null) {
+      return null;
+    }
+    List<ArtifactResult> results = new ArrayList<>();
+    for (TerminationReport.ArtifactReport a : report.artifacts()) {
+      Artifact declared =
+          spec.getArtifacts().stream()
+              .filter(d -> d.getName().equals(a.name()))
+              .findFirst()
+              .orElse(null);
+      if (declared == null) {
+        continue; // the agent reported an artifact the task never asked for
+      }
+      ArtifactResult r = new ArtifactResult();
+      r.setName(a.name());
+      r.setSizeBytes(a.sizeBytes());
+      r.setSha256(a.sha256());
+      r.setClaimName(declared.getVolume().getClaimName());
+      String sub = declared.getVolume().getSubPath();
+      r.setPath(
+          sub == null || sub.isEmpty() ? a.path() : sub.replaceAll("/+$", "") + "/" + a.path());
+      results.add(r);
+    }
+    return results;
+  }
+
+  private static Timings timings(TerminationReport.TimingsReport t) {
+    if (t == null) {
+      return null;
+    }
+    Timings timings = new Timings();
+    timings.setImageMs(t.imageMs());
+    timings.setBootMs(t.bootMs());
+    timings.setCommandMs(t.commandMs());
+    timings.setTotalMs(t.totalMs());
+    return timings;
+  }
+}
