@@ -33,7 +33,10 @@ existing_cluster() { # true when KUBECONFIG names a reachable cluster that is no
 with_lock() { # serialise up/down across callers (several test JVMs may start at once)
   mkdir -p "$STATE"
   exec 9>"$STATE/lock"
-  flock -w 600 9 || die lock "another testbed.sh holds $STATE/lock for over 600 s"
+  if ! flock -n 9; then
+    say "waiting for another testbed.sh up/down to finish ($STATE/lock)"
+    flock -w 600 9 || die lock "another testbed.sh has held $STATE/lock for over 600 s"
+  fi
   "$@"
 }
 

@@ -33,7 +33,8 @@ start_daemon() { # component, executable, args...: runs it detached, logging to 
   echo "=== $(date -u +%FT%TZ) starting: $exe $*" >>"$LOGS/$c.log"
   # setsid: the daemon survives the caller (a test JVM, a CI step) and its process group;
   # no inherited descriptors, or a caller reading our output would wait for the daemon.
-  setsid "$exe" "$@" </dev/null >>"$LOGS/$c.log" 2>&1 &
+  # Nor the lock descriptors (8, 9): the daemon would hold the lock for its whole life.
+  setsid "$exe" "$@" </dev/null >>"$LOGS/$c.log" 2>&1 8>&- 9>&- &
   echo "$! $(readlink -f "$exe")" >"$PIDS/$c.pid"
 }
 
