@@ -13,6 +13,7 @@ import io.fabric8.generator.annotation.ValidationRule;
 public class Artifact {
   @JsonPropertyDescription("Artifact name, a DNS label, unique within the task.")
   @Required
+  @Size(max = 63)
   @Pattern("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
   private String name;
 

@@ -17,7 +17,9 @@ public class ArtifactVolume {
   @JsonPropertyDescription("Relative directory inside the claim (no '..'); default the root.")
   @Size(max = 1024)
   @ValidationRule(
-      value = "!self.startsWith('/') && !self.split('/').exists(s, s == '..')",
+      value =
+          "!self.startsWith('/') && self != '..' && !self.startsWith('../')"
+              + " && !self.endsWith('/..') && !self.contains('/../')",
       message = "subPath must be relative and must not contain '..'")
   private String subPath;
 

@@ -11,6 +11,7 @@ import io.fabric8.generator.annotation.Size;
 public class EnvVar {
   @JsonPropertyDescription("Variable name, a C identifier.")
   @Required
+  @Size(max = 128)
   @Pattern("^[A-Za-z_][A-Za-z0-9_]{0,127}$")
   private String name;
 
