@@ -1,0 +1,116 @@
+package dev.vmtask.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vmtask.testbed.TestNamespace;
+import dev.vmtask.testbed.Testbed;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The files in examples/ are accepted by a real API server with the vmtask CRDs. */
+@Testbed
+class ExamplesIT {
+  private static final String URL = "http://192.0.2.10:8099/image.tar.zst";
+  private static final String SHA256 = "ab".repeat(32);
+
+  @BeforeAll
+  static void installCrds(KubernetesClient client) throws IOException {
+    try (DirectoryStream<Path> files =
+        Files.newDirectoryStream(RepoRoot.get().resolve("crds"), "*.yml")) {
+      for (Path file : files) {
+        try (InputStream in = Files.newInputStream(file)) {
+          CustomResourceDefinition crd =
+              client.apiextensions().v1().customResourceDefinitions().load(in).item();
+          client.resource(crd).forceConflicts().serverSideApply();
+          client
+              .apiextensions()
+              .v1()
+              .customResourceDefinitions()
+              .withName(crd.getMetadata().getName())
+              .waitUntilCondition(ExamplesIT::established, 60, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+
+  @Test
+  void everyExampleIsAcceptedWithItsPlaceholdersFilledIn(
+      KubernetesClient client, TestNamespace namespace) throws IOException {
+    List<String> accepted = new ArrayList<>();
+    for (Path example : examples()) {
+      for (HasMetadata object : load(client, filled(example))) {
+        HasMetadata created =
+            client.resource(object).inNamespace(namespace.name()).dryRun().create();
+        accepted.add(
+            example.getFileName()
+                + ": "
+                + created.getKind()
+                + "/"
+                + created.getMetadata().getName());
+      }
+    }
+
+    assertThat(accepted)
+        .contains(
+            "vmimage.yaml: VMImage/test-guest",
+            "task-hello.yaml: VirtualMachineTask/hello",
+            "task-artifact.yaml: PersistentVolume/vmtask-artifacts",
+            "task-artifact.yaml: PersistentVolumeClaim/artifacts",
+            "task-artifact.yaml: VirtualMachineTask/artifact");
+  }
+
+  @Test
+  void imageExampleWithoutItsDigestIsRefusedWithAReadableMessage(
+      KubernetesClient client, TestNamespace namespace) throws IOException {
+    String unfilled =
+        Files.readString(RepoRoot.get().resolve("examples/vmimage.yaml"))
+            .replace("${VMTASK_IMAGE_URL}", URL);
+    HasMetadata image = load(client, unfilled).get(0);
+
+    assertThatThrownBy(() -> client.resource(image).inNamespace(namespace.name()).dryRun().create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("spec.sha256");
+  }
+
+  private static List<Path> examples() throws IOException {
+    try (DirectoryStream<Path> files =
+        Files.newDirectoryStream(RepoRoot.get().resolve("examples"), "*.yaml")) {
+      List<Path> all = new ArrayList<>();
+      files.forEach(all::add);
+      all.sort(null);
+      return all;
+    }
+  }
+
+  private static String filled(Path example) throws IOException {
+    return Files.readString(example)
+        .replace("${VMTASK_IMAGE_URL}", URL)
+        .replace("${VMTASK_IMAGE_SHA256}", SHA256);
+  }
+
+  private static List<HasMetadata> load(KubernetesClient client, String yaml) {
+    return client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items();
+  }
+
+  private static boolean established(CustomResourceDefinition crd) {
+    return crd != null
+        && crd.getStatus() != null
+        && crd.getStatus().getConditions().stream()
+            .anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True"));
+  }
+}
