@@ -1,0 +1,238 @@
+package dev.vmtask.operator.pod;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vmtask.api.image.HeaderValueSource;
+import dev.vmtask.api.image.HttpHeader;
+import dev.vmtask.api.image.ImageNode;
+import dev.vmtask.api.image.SecretKeyRef;
+import dev.vmtask.api.image.VMImage;
+import dev.vmtask.api.machine.Machine;
+import dev.vmtask.api.task.Acceleration;
+import dev.vmtask.api.task.Artifact;
+import dev.vmtask.api.task.ArtifactVolume;
+import dev.vmtask.api.task.EnvVar;
+import dev.vmtask.api.task.VirtualMachineTask;
+import dev.vmtask.operator.Fixtures;
+import dev.vmtask.operator.OperatorConfig;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Volume;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TaskPodFactoryTest {
+  private final OperatorConfig config =
+      OperatorConfig.fromEnv(
+          Map.of(
+              "VMTASK_AGENT_IMAGE", "registry.local/agent:1",
+              "VMTASK_MEMORY_OVERHEAD_MIB", "300",
+              "VMTASK_VM_NODE_SELECTOR", "{\"vmtask.dev/vm\":\"true\",\"zone\":\"a\"}",
+              "VMTASK_VM_TOLERATIONS",
+                  "[{\"key\":\"vmtask.dev/vm\",\"operator\":\"Exists\",\"effect\":\"NoSchedule\"}]"));
+  private final TaskPodFactory factory = new TaskPodFactory(config);
+
+  @Test
+  void podFollowsTheAgentContract() throws Exception {
+    VirtualMachineTask task = Fixtures.task("ns", "build-42", "debian");
+    task.getSpec().setEnv(List.of(new EnvVar("GREETING", "hi")));
+    task.getSpec().setNodeSelector(Map.of("zone", "b", "disk", "ssd"));
+    Pod pod = factory.create(task, Fixtures.readyImage("ns", "debian"), machine(2, 512), 2);
+
+    assertThat(pod.getMetadata().getName()).isEqualTo("build-42-2");
+    assertThat(pod.getMetadata().getLabels())
+        .containsEntry("vmtask.dev/task", "build-42")
+        .containsEntry("vmtask.dev/attempt", "2")
+        .containsEntry("app.kubernetes.io/managed-by", "vmtask-operator");
+    var owner = pod.getMetadata().getOwnerReferences().get(0);
+    assertThat(owner.getController()).isTrue();
+    assertThat(owner.getUid()).isEqualTo("uid-build-42");
+    assertThat(owner.getKind()).isEqualTo("VirtualMachineTask");
+
+    var spec = pod.getSpec();
+    assertThat(spec.getAutomountServiceAccountToken()).isFalse();
+    assertThat(spec.getEnableServiceLinks()).isFalse();
+    assertThat(spec.getRestartPolicy()).isEqualTo("Never");
+    assertThat(spec.getActiveDeadlineSeconds()).isEqualTo(600 + 1800);
+    assertThat(spec.getNodeSelector())
+        .containsEntry("vmtask.dev/vm", "true")
+        .containsEntry("zone", "a") // the operator's wins
+        .containsEntry("disk", "ssd");
+    assertThat(spec.getTolerations()).extracting("key").containsExactly("vmtask.dev/vm");
+
+    Container init = spec.getInitContainers().get(0);
+    assertThat(init.getName()).isEqualTo("prepare-cache");
+    assertThat(init.getSecurityContext().getRunAsUser()).isZero();
+    assertThat(init.getSecurityContext().getCapabilities().getAdd())
+        .containsExactly("CHOWN", "FOWNER");
+    assertThat(init.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+
+    Container agent = spec.getContainers().get(0);
+    assertThat(agent.getImage()).isEqualTo("registry.local/agent:1");
+    assertThat(agent.getArgs()).containsExactly("pod");
+    var sc = agent.getSecurityContext();
+    assertThat(sc.getRunAsUser()).isEqualTo(10001);
+    assertThat(sc.getRunAsNonRoot()).isTrue();
+    assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
+    assertThat(sc.getReadOnlyRootFilesystem()).isTrue();
+    assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(sc.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(agent.getTerminationMessagePolicy()).isEqualTo("File");
+    assertThat(agent.getResources().getLimits()).containsEntry("memory", new Quantity("812Mi"));
+    assertThat(agent.getResources().getRequests()).containsEntry("cpu", new Quantity("2"));
+    assertThat(agent.getReadinessProbe().getExec().getCommand())
+        .containsExactly("test", "-e", "/scratch/guest-running");
+    assertThat(agent.getReadinessProbe().getPeriodSeconds()).isEqualTo(1);
+    assertThat(agent.getVolumeMounts())
+        .extracting("mountPath")
+        .contains("/var/cache/vmtask", "/scratch", "/dev/kvm");
+    assertThat(spec.getVolumes()).extracting(Volume::getName).contains("cache", "scratch", "kvm");
+    assertThat(volume(pod, "cache").getHostPath().getPath()).isEqualTo("/var/lib/vmtask/cache");
+    assertThat(volume(pod, "kvm").getHostPath().getType()).isEqualTo("CharDevice");
+    assertThat(env(agent, "VMTASK_NODE_NAME")).isNull();
+    assertThat(
+            agent.getEnv().stream()
+                .filter(e -> e.getName().equals("VMTASK_NODE_NAME"))
+                .findFirst()
+                .orElseThrow()
+                .getValueFrom()
+                .getFieldRef()
+                .getFieldPath())
+        .isEqualTo("spec.nodeName");
+
+    JsonNode json = new ObjectMapper().readTree(env(agent, "VMTASK_TASK"));
+    assertThat(json.get("name").asText()).isEqualTo("build-42");
+    assertThat(json.get("attempt").asInt()).isEqualTo(2);
+    assertThat(json.get("image").get("sha256").asText()).isEqualTo(Fixtures.SHA);
+    assertThat(json.get("image").get("url").asText())
+        .isEqualTo("http://images.example/debian.qcow2");
+    assertThat(json.get("machine").get("memoryMiB").asInt()).isEqualTo(512);
+    assertThat(json.get("command").get(2).asText()).isEqualTo("echo hello");
+    assertThat(json.get("env").get("GREETING").asText()).isEqualTo("hi");
+    assertThat(json.path("script").isMissingNode()).as("unset script is left out").isTrue();
+  }
+
+  @Test
+  void tcgTasksGetNoKvmDevice() {
+    VirtualMachineTask task = Fixtures.task("ns", "t", "img");
+    task.getSpec().setAcceleration(Acceleration.TCG);
+    Pod pod = factory.create(task, Fixtures.readyImage("ns", "img"), machine(1, 256), 1);
+    assertThat(pod.getSpec().getVolumes()).extracting(Volume::getName).doesNotContain("kvm");
+    assertThat(pod.getSpec().getContainers().get(0).getVolumeMounts())
+        .extracting("mountPath")
+        .doesNotContain("/dev/kvm");
+  }
+
+  @Test
+  void artifactsAreMountedFromTheirClaims() throws Exception {
+    VirtualMachineTask task = Fixtures.task("ns", "t", "img");
+    task.getSpec()
+        .setArtifacts(
+            List.of(
+                artifact("log", "/var/log/x", "results", "run-1"),
+                artifact("out", "/out", "results", null),
+                artifact("core", "/core", "dumps", null)));
+    Pod pod = factory.create(task, Fixtures.readyImage("ns", "img"), machine(1, 256), 1);
+    assertThat(pod.getSpec().getVolumes())
+        .filteredOn(v -> v.getPersistentVolumeClaim() != null)
+        .extracting(v -> v.getPersistentVolumeClaim().getClaimName())
+        .containsExactly("results", "dumps");
+    var mounts = pod.getSpec().getContainers().get(0).getVolumeMounts();
+    assertThat(mounts)
+        .filteredOn(m -> m.getMountPath().equals("/artifacts/log"))
+        .singleElement()
+        .satisfies(m -> assertThat(m.getSubPath()).isEqualTo("run-1"));
+    assertThat(pod.getSpec().getSecurityContext().getFsGroup()).isEqualTo(10001);
+    JsonNode json =
+        new ObjectMapper().readTree(env(pod.getSpec().getContainers().get(0), "VMTASK_TASK"));
+    assertThat(json.get("artifacts").get(0).get("destination").asText())
+        .isEqualTo("/artifacts/log");
+    assertThat(json.get("artifacts").get(0).get("type").asText()).isEqualTo("file");
+  }
+
+  @Test
+  void prefersNodesHoldingTheImageAndPassesHeaderSecretsOnlyAsEnv() {
+    VMImage image = Fixtures.readyImage("ns", "img");
+    image.getStatus().setNodes(List.of(new ImageNode("node-a", "2026-01-01T00:00:00Z")));
+    HttpHeader header = new HttpHeader();
+    header.setName("Authorization");
+    SecretKeyRef ref = new SecretKeyRef();
+    ref.setName("creds");
+    ref.setKey("token");
+    HeaderValueSource from = new HeaderValueSource();
+    from.setSecretKeyRef(ref);
+    header.setValueFrom(from);
+    image.getSpec().getSource().getHttp().setHeaders(List.of(header));
+    Pod pod = factory.create(Fixtures.task("ns", "t", "img"), image, machine(1, 256), 1);
+
+    var preferred =
+        pod.getSpec()
+            .getAffinity()
+            .getNodeAffinity()
+            .getPreferredDuringSchedulingIgnoredDuringExecution();
+    assertThat(preferred)
+        .singleElement()
+        .satisfies(
+            p ->
+                assertThat(p.getPreference().getMatchFields().get(0).getValues())
+                    .containsExactly("node-a"));
+    var agent = pod.getSpec().getContainers().get(0);
+    var headerEnv =
+        agent.getEnv().stream()
+            .filter(e -> e.getName().equals("VMTASK_IMAGE_HEADER_0"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(headerEnv.getValueFrom().getSecretKeyRef().getName()).isEqualTo("creds");
+    assertThat(env(agent, "VMTASK_TASK"))
+        .contains("\"env\":\"VMTASK_IMAGE_HEADER_0\"")
+        .doesNotContain("token");
+  }
+
+  @Test
+  void unverifiedImagesUseTheirPinnedDigest() {
+    VMImage image = Fixtures.readyImage("ns", "img");
+    image.getSpec().setSha256(null);
+    image.getSpec().setAllowUnverified(true);
+    image.getStatus().setDigest("sha256:" + "b".repeat(64));
+    Pod pod = factory.create(Fixtures.task("ns", "t", "img"), image, machine(1, 256), 1);
+    assertThat(env(pod.getSpec().getContainers().get(0), "VMTASK_TASK"))
+        .contains("\"sha256\":\"" + "b".repeat(64) + "\"");
+  }
+
+  private static Artifact artifact(String name, String path, String claim, String subPath) {
+    ArtifactVolume v = new ArtifactVolume();
+    v.setClaimName(claim);
+    v.setSubPath(subPath);
+    Artifact a = new Artifact();
+    a.setName(name);
+    a.setPath(path);
+    a.setVolume(v);
+    return a;
+  }
+
+  private static Machine machine(int cpus, int memory) {
+    Machine m = new Machine();
+    m.setCpus(cpus);
+    m.setMemoryMiB(memory);
+    return m;
+  }
+
+  private static Volume volume(Pod pod, String name) {
+    return pod.getSpec().getVolumes().stream()
+        .filter(v -> v.getName().equals(name))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private static String env(Container c, String name) {
+    return c.getEnv().stream()
+        .filter(e -> e.getName().equals(name))
+        .findFirst()
+        .orElseThrow()
+        .getValue();
+  }
+}
