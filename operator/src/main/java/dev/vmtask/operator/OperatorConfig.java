@@ -66,7 +66,7 @@ public record OperatorConfig(
         r.string("POD_NAMESPACE", "vmtask-system"),
         (int) r.number("VMTASK_HEALTH_PORT", 8080, 0, 65535),
         (int) r.number("VMTASK_RECONCILIATION_THREADS", 20, 1, 500),
-        r.oneOf("VMTASK_LOG_LEVEL", "info", "trace", "debug", "info", "warn", "error"));
+        r.level("VMTASK_LOG_LEVEL", "info", "trace", "debug", "info", "warn", "error"));
   }
 
   /** Parses one variable at a time so that every error names it. */
@@ -76,6 +76,10 @@ public record OperatorConfig(
     String string(String name, String fallback) {
       String v = env.get(name);
       return v == null || v.isBlank() ? fallback : v.trim();
+    }
+
+    String lowerCase(String name, String fallback) {
+      return string(name, fallback).toLowerCase(java.util.Locale.ROOT);
     }
 
     String oneOf(String name, String fallback, String... allowed) {
@@ -101,6 +105,14 @@ public record OperatorConfig(
         throw bad(name, v, "between " + min + " and " + max);
       }
       return n;
+    }
+
+    String level(String name, String fallback, String... allowed) {
+      String v = lowerCase(name, fallback);
+      if (!Arrays.asList(allowed).contains(v)) {
+        throw bad(name, v, "one of " + String.join(", ", allowed));
+      }
+      return v;
     }
 
     boolean bool(String name, boolean fallback) {

@@ -65,7 +65,9 @@ public final class VmtaskOperator {
               o.withKubernetesClient(client)
                   .withConcurrentReconciliationThreads(config.reconciliationThreads())
                   .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
-                  .withStopOnInformerErrorDuringStartup(true);
+                  .withStopOnInformerErrorDuringStartup(true)
+                  // The chart installs the CRDs; reading them would need a cluster-wide grant.
+                  .checkingCRDAndValidateLocalModel(false);
               if (config.leaderElection()) {
                 o.withLeaderElectionConfiguration(
                     new LeaderElectionConfiguration(LEASE_NAME, config.podNamespace(), identity));
