@@ -25,6 +25,10 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "$PAUSE_IMAGE"
+  # The kubelet asks for negative OOM scores (-998 for sandboxes), which need CAP_SYS_RESOURCE;
+  # where that capability is withheld (as in some VMs) runc fails with "can't get final
+  # child's PID from pipe". Clamp to containerd's own score instead.
+  restrict_oom_score_adj = true
   # No hugetlb cgroup controller is mounted here.
   disable_hugetlb_controller = true
   tolerate_missing_hugetlb_controller = true
