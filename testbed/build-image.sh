@@ -42,7 +42,7 @@ containerfile=$1 context=$2 name=$3
 need build-image buildah ctr
 
 if $import; then
-  ctr --address "$CONTAINERD_SOCK" version >/dev/null 2>&1 ||
+  timeout 10 ctr --address "$CONTAINERD_SOCK" version >/dev/null 2>&1 ||
     die build-image "the testbed's containerd is not running at $CONTAINERD_SOCK (run testbed/testbed.sh up, or pass --no-import)"
 fi
 if grep -qiE '^\s*FROM\s+vmtask\.dev/debian:bookworm' "$containerfile"; then

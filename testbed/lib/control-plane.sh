@@ -10,8 +10,9 @@ kubectl_admin() { "$BIN/kubectl" --kubeconfig "$ADMIN_KUBECONFIG" --request-time
 start_etcd() {
   running etcd && return 0
   check_ports_free etcd 2379 2380
-  # A fresh store every start: tests get an empty cluster, and a crash leaves nothing to repair.
-  rm -rf "$STATE/etcd"
+  # A fresh store on every start of the control plane: tests get an empty cluster, and a crash
+  # leaves nothing to repair. Kept when only etcd died under a running API server.
+  running kube-apiserver || rm -rf "$STATE/etcd"
   start_daemon etcd "$BIN/etcd" --name testbed --data-dir "$STATE/etcd" \
     --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
     --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \

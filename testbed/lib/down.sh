@@ -6,6 +6,7 @@ kill_pod_containers() { # while containerd still runs: stop every container of e
   local ids id
   ids=$(ctr_ tasks ls -q 2>/dev/null) || return 0
   for id in $ids; do ctr_ tasks kill --all --signal SIGKILL "$id" >/dev/null 2>&1 || true; done
+  sleep 0.5
   for id in $ids; do ctr_ tasks delete --force "$id" >/dev/null 2>&1 || true; done
   ids=$(ctr_ containers ls -q 2>/dev/null) || return 0
   for id in $ids; do ctr_ containers delete "$id" >/dev/null 2>&1 || true; done
@@ -45,8 +46,8 @@ remove_pod_cgroups() { # kubelet's cgroup tree (cgroupfs driver), deepest first
 }
 
 node_network_down() {
-  iptables -t nat -D "${MASQ_RULE[@]}" 2>/dev/null || true
-  if [[ -x "$BIN/kube-proxy" ]]; then "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true; fi
+  while iptables -w 10 -t nat -D "${MASQ_RULE[@]}" 2>/dev/null; do :; done
+  if [[ -x "$BIN/kube-proxy" ]]; then timeout 60 "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true; fi
   ip link delete cni0 2>/dev/null || true
   rm -rf "$CNI_IPAM_DIR" /var/lib/cni/results/vmtask-testbed-*
   local l

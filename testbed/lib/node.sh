@@ -7,7 +7,7 @@ KUBELET_ROOT=$STATE/kubelet
 POD_LOGS=$STATE/pod-logs
 MASQ_RULE=(POSTROUTING -s "$POD_CIDR" ! -d "$POD_CIDR" -m comment --comment vmtask-testbed -j MASQUERADE)
 
-ctr_() { ctr --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }
+ctr_() { timeout 120 ctr --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }
 
 write_containerd_config() {
   mkdir -p "$CONF" "$RUN_DIR"
@@ -72,7 +72,7 @@ node_network_up() {
   sysctl -qw net.ipv4.ip_forward=1 || die network "cannot enable net.ipv4.ip_forward"
   sysctl -qw net.bridge.bridge-nf-call-iptables=1 ||
     die network "cannot enable net.bridge.bridge-nf-call-iptables (is br_netfilter available?)"
-  iptables -t nat -C "${MASQ_RULE[@]}" 2>/dev/null || iptables -t nat -A "${MASQ_RULE[@]}" ||
+  iptables -w 10 -t nat -C "${MASQ_RULE[@]}" 2>/dev/null || iptables -w 10 -t nat -A "${MASQ_RULE[@]}" ||
     die network "cannot add the pod masquerade rule"
 }
 
@@ -87,7 +87,7 @@ start_containerd() {
   start_daemon containerd "$(command -v containerd)" --config "$CONF/containerd.toml"
 }
 
-wait_containerd() { wait_healthy containerd 60 ctr --address "$CONTAINERD_SOCK" version; }
+wait_containerd() { wait_healthy containerd 60 timeout 5 ctr --address "$CONTAINERD_SOCK" version; }
 
 ensure_pause_image() {
   ctr_ images ls -q 2>/dev/null | grep -qxF "$PAUSE_IMAGE" && return 0
