@@ -121,10 +121,14 @@ class ChartTest {
             });
     assertThat(grants(rules, "vmtask.dev", "virtualmachinetasks"))
         .containsExactlyInAnyOrder("get", "list", "watch", "delete");
-    assertThat(grants(rules, "vmtask.dev", "virtualmachinetasks/status"))
-        .containsExactlyInAnyOrder("get", "patch", "update");
+    assertThat(grants(rules, "vmtask.dev", "vmimages"))
+        .containsExactlyInAnyOrder("get", "list", "watch");
+    assertThat(grants(rules, "vmtask.dev", "virtualmachinetasks/status")).containsExactly("patch");
+    assertThat(grants(rules, "vmtask.dev", "vmimages/status")).containsExactly("patch");
     assertThat(grants(rules, "", "pods"))
         .containsExactlyInAnyOrder("get", "list", "watch", "create", "delete");
+    assertThat(grants(rules, "", "nodes")).containsExactly("list");
+    assertThat(grants(rules, "events.k8s.io", "events")).containsExactly("create");
     assertThat(grants(rules, "coordination.k8s.io", "leases"))
         .containsExactlyInAnyOrder("get", "create", "update");
     assertThat(chart.all(ClusterRole.class))
