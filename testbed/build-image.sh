@@ -3,10 +3,12 @@
 # the testbed's containerd (namespace k8s.io), where pods run it with
 # imagePullPolicy: IfNotPresent.
 #
-#   testbed/build-image.sh [--archive FILE] [--no-import] <Containerfile> <context-dir> <name:tag>
+#   testbed/build-image.sh [--build-arg K=V]... [--archive FILE] [--no-import] \
+#                          <Containerfile> <context-dir> <name:tag>
 #
-#   --archive FILE  also keep the image as a docker-archive tarball at FILE
-#   --no-import     build (and archive) only; the testbed need not be running
+#   --build-arg K=V  passed to the build (e.g. BASE=vmtask.dev/debian:bookworm)
+#   --archive FILE   also keep the image as a docker-archive tarball at FILE
+#   --no-import      build (and archive) only; the testbed need not be running
 #
 # FROM images must already be in buildah's storage: vmtask.dev/debian:bookworm comes from
 # testbed/build-base.sh (run automatically when a Containerfile needs it). RUN steps run
@@ -16,13 +18,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/common.sh"
 
 usage() {
-  sed -n '6,9s/^# \{0,1\}//p' "$0" >&2
+  sed -n '6,11s/^# \{0,1\}//p' "$0" >&2
   exit 2
 }
 
-archive= import=true
+archive= import=true build_args=()
 while [[ "${1:-}" == --* ]]; do
   case "$1" in
+    --build-arg) build_args+=(--build-arg "${2:?--build-arg needs K=V}"); shift 2 ;;
     --archive) archive=${2:?--archive needs a file}; shift 2 ;;
     --no-import) import=false; shift ;;
     *) usage ;;
@@ -45,13 +48,13 @@ if $import; then
   timeout 10 ctr --address "$CONTAINERD_SOCK" version >/dev/null 2>&1 ||
     die build-image "the testbed's containerd is not running at $CONTAINERD_SOCK (run testbed/testbed.sh up, or pass --no-import)"
 fi
-if grep -qiE '^\s*FROM\s+vmtask\.dev/debian:bookworm' "$containerfile"; then
+if grep -qF vmtask.dev/debian:bookworm "$containerfile" <(printf '%s\n' "${build_args[@]}"); then
   "$here/build-base.sh" >/dev/null
 fi
 
 start=$SECONDS
 nice buildah bud --isolation chroot --pull=never --network host --format docker --layers \
-  -f "$containerfile" -t "$name" "$context" ||
+  "${build_args[@]}" -f "$containerfile" -t "$name" "$context" ||
   die build-image "buildah bud failed for $containerfile (FROM images must exist locally: buildah images)"
 built=$((SECONDS - start))
 
