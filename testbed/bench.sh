@@ -47,6 +47,24 @@ settled_mib() { # peak over 20 s after start-up, when controllers and the kubele
   echo $((peak / 1024))
 }
 
+components_hwm() { # per component: its own peak RSS (VmHWM) since start
+  local c pid
+  for c in $DAEMONS; do
+    pid=$(pid_of "$c") || continue
+    printf '  %-24s %5d MiB\n' "$c" $(($(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status") / 1024))
+  done
+}
+
+leftovers() { # what `down` should have removed; prints nothing when the host is clean
+  local c
+  for c in $DAEMONS; do running "$c" && echo "process $c"; done
+  grep -F " $STATE/" /proc/self/mountinfo | awk '{print "mount " $5}'
+  ip link show cni0 >/dev/null 2>&1 && echo "link cni0"
+  iptables -t nat -S 2>/dev/null | grep -E 'vmtask-testbed|KUBE-' | head -3 | sed 's/^/iptables /'
+  ls /run/netns 2>/dev/null | grep '^cni-' | sed 's/^/netns /'
+  return 0
+}
+
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 "$here/testbed.sh" down >/dev/null
@@ -58,8 +76,11 @@ for ((r = 1; r <= rounds; r++)); do
   read -r t2 m < <(sample_peak "$here/testbed.sh" up)
   full+=("$t2") full_mem+=("$m")
   full_settled+=("$(settled_mib)")
+  ((r == 1)) && hwm=$(components_hwm)
   t=$( { /usr/bin/time -f %e "$here/testbed.sh" down >/dev/null; } 2>&1 | tail -1)
   down+=("$t")
+  left=$(leftovers)
+  [[ -z "$left" ]] || { echo "down left behind:"; echo "$left"; }
   printf 'round %d: up --control-plane-only %.1f s (peak %d MiB), up %.1f s (peak %d MiB, settled %d MiB), down %.1f s\n' \
     "$r" "${cp[-1]}" "${cp_mem[-1]}" "${full[-1]}" "${full_mem[-1]}" "${full_settled[-1]}" "${down[-1]}"
 done
@@ -73,6 +94,8 @@ printf '  down                     %6.1f s\n' "$(printf '%s\n' "${down[@]}" | me
 printf '  RSS peak, control plane  %6d MiB\n' "$(printf '%s\n' "${cp_mem[@]}" | median)"
 printf '  RSS peak, full           %6d MiB\n' "$(printf '%s\n' "${full_mem[@]}" | median)"
 printf '  RSS settled, full        %6d MiB\n' "$(printf '%s\n' "${full_settled[@]}" | median)"
+echo "peak RSS per component (VmHWM), full testbed, round 1:"
+echo "$hwm"
 echo "binaries ($BIN):"
 for f in k8s etcd; do
   [[ -e "$BIN/$f" ]] && printf '  %-6s %s\n' "$f" "$(du -hL "$BIN/$f" | cut -f1)"
