@@ -35,7 +35,7 @@ final class TarZstExtractor {
     ZstdInputStreamNoFinalizer zstd = new ZstdInputStreamNoFinalizer(in);
     MeteredInputStream out = new MeteredInputStream(zstd, n -> {});
     out.check(n -> checkRatio(n, in.count()));
-    TarArchiveInputStream tar = new TarArchiveInputStream(out);
+    TarArchiveInputStream tar = new TarArchiveInputStream(new FullReads(out));
     Set<String> seen = new HashSet<>();
     long total = 0;
     long allocated = 0;
@@ -187,6 +187,23 @@ final class TarZstExtractor {
       throw new Rejection("member '" + name + "' appears more than once");
     }
     return name;
+  }
+
+  /**
+   * Reads as many bytes as asked for unless the stream ends. commons-compress takes a short read
+   * inside a sparse member's data segment for the segment's end and moves on to the next hole,
+   * which corrupts the file; zstd over a network stream returns short reads all the time.
+   */
+  private static final class FullReads extends java.io.FilterInputStream {
+    FullReads(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.readNBytes(b, off, len);
+      return n == 0 && len > 0 ? -1 : n;
+    }
   }
 
   private void checkRatio(long decompressed, long compressed) throws Rejection {

@@ -42,6 +42,9 @@ final class TestHttpServer implements AutoCloseable {
   volatile boolean rangeSupported = true;
   volatile long bytesPerSecond = 0;
 
+  /** Bytes per write (each flushed), so clients see short reads. */
+  volatile int chunkBytes = 64 * 1024;
+
   TestHttpServer() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
     server.setExecutor(Executors.newCachedThreadPool());
@@ -114,10 +117,13 @@ final class TestHttpServer implements AutoCloseable {
       }
       long limit = fault instanceof BreakAfter b ? b.bytes() : length;
       OutputStream out = ex.getResponseBody();
-      int chunk = 64 * 1024;
+      int chunk = chunkBytes;
       for (long off = 0; off < Math.min(limit, length); off += chunk) {
         int n = (int) Math.min(chunk, Math.min(limit, length) - off);
         out.write(data, (int) (start + off), n);
+        if (chunk < 64 * 1024) {
+          out.flush();
+        }
         if (bytesPerSecond > 0) {
           sleep(n * 1000L / bytesPerSecond);
         }
