@@ -49,7 +49,15 @@ node_network_down() {
   while iptables -w 10 -t nat -D "${MASQ_RULE[@]}" 2>/dev/null; do :; done
   if [[ -x "$BIN/kube-proxy" ]]; then timeout 60 "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true; fi
   ip link delete cni0 2>/dev/null || true
-  rm -rf "$CNI_IPAM_DIR" /var/lib/cni/results/vmtask-testbed-*
+  # libcni's result cache: our network's entries, and the loopback entries of the same pods.
+  local r id
+  for r in /var/lib/cni/results/vmtask-testbed-*; do
+    [[ -e "$r" ]] || continue
+    id=${r#*/vmtask-testbed-}
+    rm -f "$r" "/var/lib/cni/results/cni-loopback-${id%-*}-lo"
+  done
+  rm -rf "$CNI_IPAM_DIR"
+  rmdir /var/lib/kubelet/device-plugins /var/lib/kubelet 2>/dev/null || true
   local l
   for l in /var/log/containers/*.log; do
     [[ "$(readlink "$l" 2>/dev/null)" == "$POD_LOGS"/* ]] && rm -f "$l"
