@@ -137,7 +137,9 @@ kubectl -n "$namespace" get pods -l app.kubernetes.io/instance=vmtask
 step "examples"
 render() { sed -e "s|\${VMTASK_IMAGE_URL}|$image_url|" -e "s|\${VMTASK_IMAGE_SHA256}|$image_sha256|" "$1"; }
 # A changed image (new URL or digest) needs a new VMImage: spec changes are refused once used.
-if [[ "$(kubectl get vmimg test-guest -o jsonpath='{.spec.sha256} {.spec.source.http.url}' 2>/dev/null)" != "$image_sha256 $image_url" ]]; then
+# A Failed image is retried by replacing it (after a fix to the agent, the server or the network).
+if [[ "$(kubectl get vmimg test-guest -o jsonpath='{.spec.sha256} {.spec.source.http.url}' 2>/dev/null)" != "$image_sha256 $image_url" ||
+  "$(kubectl get vmimg test-guest -o jsonpath='{.status.phase}' 2>/dev/null)" == Failed ]]; then
   kubectl delete vmimg test-guest --ignore-not-found --wait
 fi
 render examples/vmimage.yaml | kubectl apply -f -
