@@ -65,6 +65,7 @@ public final class VmtaskOperator {
               o.withKubernetesClient(client)
                   .withConcurrentReconciliationThreads(config.reconciliationThreads())
                   .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
+                  .withCloseClientOnStop(false) // the caller owns the client
                   .withStopOnInformerErrorDuringStartup(true)
                   // The chart installs the CRDs; reading them would need a cluster-wide grant.
                   .checkingCRDAndValidateLocalModel(false);

@@ -1,0 +1,251 @@
+package dev.vmtask.operator.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vmtask.api.task.VirtualMachineTask;
+import dev.vmtask.testbed.TestNamespace;
+import dev.vmtask.testbed.Testbed;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The CRDs on a real API server: accepted, described, and refusing bad objects by name. */
+@Testbed
+class CrdValidationIT {
+  private static final String SHA = "0123456789abcdef".repeat(4);
+
+  @BeforeAll
+  static void installCrds(KubernetesClient client) throws Exception {
+    Crds.install(client);
+  }
+
+  @Test
+  void everySchemaFieldIsDescribed(KubernetesClient client) {
+    for (String crd : List.of("virtualmachinetasks.vmtask.dev", "vmimages.vmtask.dev")) {
+      JSONSchemaProps schema =
+          client
+              .apiextensions()
+              .v1()
+              .customResourceDefinitions()
+              .withName(crd)
+              .get()
+              .getSpec()
+              .getVersions()
+              .get(0)
+              .getSchema()
+              .getOpenAPIV3Schema();
+      assertThat(undescribed("", schema.getProperties().get("spec")))
+          .as("spec fields of %s without description", crd)
+          .isEmpty();
+      assertThat(undescribed("", schema.getProperties().get("status")))
+          .as("status fields of %s without description", crd)
+          .allMatch(path -> path.contains(".conditions."));
+    }
+  }
+
+  @Test
+  void goodObjectsAreAcceptedWithDefaults(KubernetesClient client, TestNamespace ns) {
+    client.resource(image(ns, "img", Map.of("sha256", SHA))).create();
+    var task = client.resource(task(ns, "ok", Map.of("command", List.of("true")))).create();
+    Map<String, Object> spec = task.get("spec");
+    assertThat(spec)
+        .containsEntry("maxRunTimeSeconds", 3600)
+        .containsEntry("backoffLimit", 0)
+        .containsEntry("network", "none")
+        .containsEntry("acceleration", "auto")
+        .containsEntry("screenshot", false);
+    var typed =
+        client.resources(VirtualMachineTask.class).inNamespace(ns.name()).withName("ok").get();
+    assertThat(typed.getSpec().getCommand()).containsExactly("true");
+  }
+
+  static List<Arguments> badTasks() {
+    return List.of(
+        Arguments.of(
+            Map.of("command", List.of("x"), "script", "y"),
+            "exactly one of command or script must be set"),
+        Arguments.of(Map.of(), "exactly one of command or script must be set"),
+        Arguments.of(Map.of("command", List.of()), "spec.command: Invalid value: 0"),
+        Arguments.of(cmd("machine", Map.of("cpus", -1)), "spec.machine.cpus: Invalid value: -1"),
+        Arguments.of(cmd("machine", Map.of("cpus", 65)), "should be less than or equal to 64"),
+        Arguments.of(
+            cmd("machine", Map.of("memoryMiB", 10)), "should be greater than or equal to 64"),
+        Arguments.of(
+            cmd("machine", Map.of("memoryMiB", 100_000_000)),
+            "should be less than or equal to 262144"),
+        Arguments.of(
+            cmd("machine", Map.of("cpus", 4, "cores", 3)),
+            "threads * cores * sockets must equal cpus"),
+        Arguments.of(
+            cmd("machine", Map.of("network", "ne2000")),
+            "Unsupported value: \"ne2000\": supported values: \"e1000\", \"rtl8139\", \"virtio-net-pci\""),
+        Arguments.of(cmd("machine", Map.of("chipset", "isapc")), "Unsupported value: \"isapc\""),
+        Arguments.of(cmd("machine", Map.of("graphics", "cirrus")), "Unsupported value: \"cirrus\""),
+        Arguments.of(cmd("machine", Map.of("storage", "scsi")), "Unsupported value: \"scsi\""),
+        Arguments.of(cmd("maxRunTimeSeconds", 0), "should be greater than or equal to 1"),
+        Arguments.of(cmd("maxRunTimeSeconds", 604801), "should be less than or equal to 604800"),
+        Arguments.of(cmd("backoffLimit", 11), "should be less than or equal to 10"),
+        Arguments.of(cmd("ttlSecondsAfterFinished", -5), "should be greater than or equal to 0"),
+        Arguments.of(cmd("network", "inbound"), "Unsupported value: \"inbound\""),
+        Arguments.of(cmd("acceleration", "hvf"), "Unsupported value: \"hvf\""),
+        Arguments.of(
+            cmd("env", List.of(Map.of("name", "1BAD", "value", "x"))),
+            "spec.env[0].name: Invalid value: \"1BAD\""),
+        Arguments.of(
+            cmd("env", List.of(Map.of("name", "A"), Map.of("name", "A"))),
+            "env names must be unique"),
+        Arguments.of(
+            cmd("artifacts", List.of(artifact("out", "relative/path", "pvc", null))),
+            "artifact path must be absolute"),
+        Arguments.of(
+            cmd("artifacts", List.of(artifact("out", "/x", "pvc", "../up"))),
+            "subPath must be relative and must not contain '..'"),
+        Arguments.of(
+            cmd("artifacts", List.of(artifact("out", "/x", "pvc", "/abs"))),
+            "subPath must be relative and must not contain '..'"),
+        Arguments.of(
+            cmd("artifacts", List.of(artifact("Bad_Name", "/x", "pvc", null))),
+            "spec.artifacts[0].name: Invalid value: \"Bad_Name\""),
+        Arguments.of(
+            cmd(
+                "artifacts",
+                List.of(artifact("a", "/x", "pvc", null), artifact("a", "/y", "pvc", null))),
+            "artifact names must be unique"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("badTasks")
+  void badTasksAreRefusedWithTheirMessage(
+      Map<String, Object> spec, String message, KubernetesClient client, TestNamespace ns) {
+    assertThatThrownBy(() -> client.resource(task(ns, "bad", spec)).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining(message);
+    assertThat(client.resources(VirtualMachineTask.class).inNamespace(ns.name()).list().getItems())
+        .isEmpty();
+  }
+
+  static List<Arguments> badImages() {
+    return List.of(
+        Arguments.of(Map.of(), "sha256 is required unless allowUnverified is true"),
+        Arguments.of(
+            Map.of("allowUnverified", false), "sha256 is required unless allowUnverified is true"),
+        Arguments.of(Map.of("sha256", "ABC"), "spec.sha256: Invalid value: \"ABC\""),
+        Arguments.of(Map.of("sha256", SHA.toUpperCase()), "should match '^[0-9a-f]{64}$'"),
+        Arguments.of(
+            Map.of("sha256", SHA, "url", "ftp://host/x.qcow2"),
+            "url must be an absolute http:// or https:// URL"),
+        Arguments.of(
+            Map.of("sha256", SHA, "url", "file:///etc/passwd"),
+            "url must be an absolute http:// or https:// URL"),
+        Arguments.of(
+            Map.of("sha256", SHA, "url", "not a url"),
+            "url must be an absolute http:// or https:// URL"),
+        Arguments.of(Map.of("sha256", SHA, "format", "vmdk"), "Unsupported value: \"vmdk\""));
+  }
+
+  @ParameterizedTest
+  @MethodSource("badImages")
+  void badImagesAreRefusedWithTheirMessage(
+      Map<String, Object> fields, String message, KubernetesClient client, TestNamespace ns) {
+    assertThatThrownBy(() -> client.resource(image(ns, "bad", fields)).create())
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining(message);
+  }
+
+  @Test
+  void theSpecCannotChangeOnceCreated(KubernetesClient client, TestNamespace ns) {
+    client.resource(task(ns, "fixed", Map.of("command", List.of("true")))).create();
+    assertThatThrownBy(
+            () ->
+                client
+                    .resources(VirtualMachineTask.class)
+                    .inNamespace(ns.name())
+                    .withName("fixed")
+                    .edit(
+                        t -> {
+                          t.getSpec().setCommand(List.of("false"));
+                          return t;
+                        }))
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining(
+            "spec is immutable once created; delete the task and create a new one");
+    assertThat(
+            client
+                .resources(VirtualMachineTask.class)
+                .inNamespace(ns.name())
+                .withName("fixed")
+                .get()
+                .getSpec()
+                .getCommand())
+        .containsExactly("true");
+  }
+
+  private static Map<String, Object> cmd(String key, Object value) {
+    return Map.of("command", List.of("true"), key, value);
+  }
+
+  private static Map<String, Object> artifact(String name, String path, String claim, String sub) {
+    Map<String, Object> volume =
+        sub == null ? Map.of("claimName", claim) : Map.of("claimName", claim, "subPath", sub);
+    return Map.of("name", name, "path", path, "volume", volume);
+  }
+
+  private static GenericKubernetesResource task(
+      TestNamespace ns, String name, Map<String, Object> fields) {
+    var spec = new java.util.HashMap<String, Object>(fields);
+    spec.put("image", "img");
+    return resource(ns, "VirtualMachineTask", name, spec);
+  }
+
+  private static GenericKubernetesResource image(
+      TestNamespace ns, String name, Map<String, Object> fields) {
+    var spec = new java.util.HashMap<String, Object>(fields);
+    Object url = spec.remove("url");
+    spec.put("source", Map.of("http", Map.of("url", url == null ? "https://h/i.qcow2" : url)));
+    return resource(ns, "VMImage", name, spec);
+  }
+
+  private static GenericKubernetesResource resource(
+      TestNamespace ns, String kind, String name, Map<String, Object> spec) {
+    var r = new GenericKubernetesResource();
+    r.setApiVersion("vmtask.dev/v1alpha1");
+    r.setKind(kind);
+    r.setMetadata(
+        new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withName(name)
+            .withNamespace(ns.name())
+            .build());
+    r.setAdditionalProperty("spec", spec);
+    return r;
+  }
+
+  private static List<String> undescribed(String path, JSONSchemaProps props) {
+    List<String> missing = new java.util.ArrayList<>();
+    if (props.getDescription() == null || props.getDescription().isBlank()) {
+      missing.add(path.isEmpty() ? "." : path);
+    }
+    // Kubernetes' own types (affinity, tolerations) come without descriptions.
+    if (path.startsWith(".affinity") || path.startsWith(".tolerations")) {
+      return missing;
+    }
+    if (props.getProperties() != null) {
+      props.getProperties().forEach((k, v) -> missing.addAll(undescribed(path + "." + k, v)));
+    }
+    if (props.getItems() != null && props.getItems().getSchema() != null) {
+      var items = props.getItems().getSchema();
+      if (items.getProperties() != null) {
+        items.getProperties().forEach((k, v) -> missing.addAll(undescribed(path + "." + k, v)));
+      }
+    }
+    return missing;
+  }
+}

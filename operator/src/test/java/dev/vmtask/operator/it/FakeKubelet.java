@@ -1,0 +1,157 @@
+package dev.vmtask.operator.it;
+
+import io.fabric8.kubernetes.api.model.BindingBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Writes what the scheduler and a kubelet would: a Binding, then pod status through the {@code
+ * pods/status} subresource. The control-plane-only testbed runs no kubelet.
+ */
+final class FakeKubelet {
+  private final KubernetesClient client;
+  private final String namespace;
+  private final String node;
+
+  FakeKubelet(KubernetesClient client, String namespace, String node) {
+    this.client = client;
+    this.namespace = namespace;
+    this.node = node;
+  }
+
+  void bind(String pod) {
+    client
+        .bindings()
+        .inNamespace(namespace)
+        .resource(
+            new BindingBuilder()
+                .withNewMetadata()
+                .withName(pod)
+                .endMetadata()
+                .withNewTarget()
+                .withApiVersion("v1")
+                .withKind("Node")
+                .withName(node)
+                .endTarget()
+                .build())
+        .create();
+  }
+
+  /** Agent container created but not running (image pull, init container). */
+  void starting(String pod) {
+    status(
+        pod,
+        s -> {
+          s.setPhase("Pending");
+          s.setContainerStatuses(
+              List.of(
+                  agent()
+                      .withReady(false)
+                      .withNewState()
+                      .withNewWaiting()
+                      .withReason("PodInitializing")
+                      .endWaiting()
+                      .endState()
+                      .build()));
+        });
+  }
+
+  void running(String pod, boolean ready) {
+    status(
+        pod,
+        s -> {
+          s.setPhase("Running");
+          s.setStartTime(Instant.now().toString());
+          s.setContainerStatuses(
+              List.of(
+                  agent()
+                      .withReady(ready)
+                      .withStarted(true)
+                      .withNewState()
+                      .withNewRunning()
+                      .withStartedAt(Instant.now().toString())
+                      .endRunning()
+                      .endState()
+                      .build()));
+        });
+  }
+
+  /** The agent exited; {@code message} is the termination message (may be null or garbage). */
+  void terminated(String pod, int exitCode, String containerReason, String message) {
+    status(
+        pod,
+        s -> {
+          s.setPhase(exitCode == 0 ? "Succeeded" : "Failed");
+          s.setContainerStatuses(
+              List.of(
+                  agent()
+                      .withReady(false)
+                      .withNewState()
+                      .withNewTerminated()
+                      .withExitCode(exitCode)
+                      .withReason(containerReason)
+                      .withMessage(message)
+                      .withStartedAt(Instant.now().minusSeconds(5).toString())
+                      .withFinishedAt(Instant.now().toString())
+                      .endTerminated()
+                      .endState()
+                      .build()));
+        });
+  }
+
+  /** The pod failed as a whole, as the kubelet reports evictions and deadlines. */
+  void podFailed(String pod, String reason, String message) {
+    status(
+        pod,
+        s -> {
+          s.setPhase("Failed");
+          s.setReason(reason);
+          s.setMessage(message);
+        });
+  }
+
+  Pod get(String pod) {
+    return client.pods().inNamespace(namespace).withName(pod).get();
+  }
+
+  private void status(String pod, Consumer<PodStatus> change) {
+    client
+        .pods()
+        .inNamespace(namespace)
+        .withName(pod)
+        .editStatus(
+            p -> {
+              if (p.getStatus() == null) {
+                p.setStatus(new PodStatus());
+              }
+              change.accept(p.getStatus());
+              return p;
+            });
+  }
+
+  private static ContainerStatusBuilder agent() {
+    return new ContainerStatusBuilder()
+        .withName("agent")
+        .withImage("vmtask-agent")
+        .withImageID("")
+        .withRestartCount(0);
+  }
+
+  static String report(int exitCode, String reason, String message) {
+    return "{\"exitCode\":"
+        + exitCode
+        + ",\"reason\":\""
+        + reason
+        + "\",\"message\":\""
+        + message
+        + "\",\"acceleration\":\"tcg\",\"image\":{\"digest\":\"sha256:"
+        + "a".repeat(64)
+        + "\",\"sizeBytes\":1000,\"virtualSizeBytes\":4000,\"cached\":true},"
+        + "\"timings\":{\"imageMs\":5,\"bootMs\":3000,\"commandMs\":20,\"totalMs\":3100}}";
+  }
+}
