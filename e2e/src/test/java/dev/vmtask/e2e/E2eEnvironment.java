@@ -18,10 +18,13 @@ import java.util.Map;
  * the test guest image and the HTTP server that gives it to the node.
  */
 final class E2eEnvironment {
-  static final String RELEASE_NAMESPACE = "vmtask-e2e";
+  /** The usual namespace: a release left there (by scripts/quickstart.sh) is replaced. */
+  static final String RELEASE_NAMESPACE = "vmtask-system";
+
   static final String GUEST_FILE = "guest.tar.zst";
 
   private static E2eEnvironment instance;
+  private static RuntimeException failure;
 
   private final KubernetesClient client;
   private final Node node;
@@ -43,8 +46,16 @@ final class E2eEnvironment {
   }
 
   static synchronized E2eEnvironment get(KubernetesClient client) {
+    if (failure != null) {
+      throw new IllegalStateException("the end-to-end environment could not be set up", failure);
+    }
     if (instance == null) {
-      instance = create(client);
+      try {
+        instance = create(client);
+      } catch (RuntimeException e) {
+        failure = e;
+        throw e;
+      }
     }
     return instance;
   }
