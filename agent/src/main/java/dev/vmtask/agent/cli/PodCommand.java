@@ -1,0 +1,51 @@
+package dev.vmtask.agent.cli;
+
+import dev.vmtask.agent.task.AgentSettings;
+import dev.vmtask.agent.task.Outcome;
+import dev.vmtask.agent.task.Reason;
+import dev.vmtask.agent.task.TaskRunner;
+import dev.vmtask.agent.task.TaskSpec;
+import dev.vmtask.agent.task.TaskSpecException;
+import dev.vmtask.agent.task.TerminationMessage;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code vmtask-agent pod} and {@code fetch}: the task from {@code VMTASK_TASK}, the outcome as the
+ * termination message and exit code the operator reads (docs/agent-contract.md).
+ */
+public final class PodCommand {
+  private PodCommand() {}
+
+  public static int main(boolean fetchOnly, Map<String, String> env) {
+    Diagnostics diag = new Diagnostics();
+    Path terminationLog =
+        Path.of(env.getOrDefault("VMTASK_TERMINATION_LOG", "/dev/termination-log"));
+    Outcome outcome;
+    try {
+      AgentSettings settings = AgentSettings.fromEnv(env);
+      TaskSpec task = TaskSpec.parse(env.getOrDefault("VMTASK_TASK", ""), env);
+      TaskRunner runner = new TaskRunner(settings, new FileOutputStream(FileDescriptor.out), diag);
+      Signals.abortOnTermination(runner);
+      diag.accept((fetchOnly ? "fetching the image of " : "running ") + task.name());
+      outcome = fetchOnly ? runner.fetch(task) : runner.run(task);
+    } catch (TaskSpecException | IllegalArgumentException e) {
+      outcome = new Outcome(Reason.AgentError, 0, e.getMessage(), null, null, List.of(), zero());
+    }
+    diag.accept(outcome.reason() + ": " + outcome.message());
+    try {
+      TerminationMessage.write(outcome, terminationLog);
+    } catch (IOException e) {
+      diag.accept("cannot write the termination message to " + terminationLog + ": " + e);
+    }
+    return outcome.exitCode();
+  }
+
+  private static Outcome.Timings zero() {
+    return new Outcome.Timings(0, 0, 0, 0);
+  }
+}

@@ -1,0 +1,15 @@
+package dev.vmtask.agent.task;
+
+/** Why a task ended, as written to the termination message (see docs/agent-contract.md). */
+public enum Reason {
+  Completed,
+  NonZeroExit,
+  DeadlineExceeded,
+  ImageFailed,
+  InvalidMachine,
+  QemuCrashed,
+  GuestUnresponsive,
+  Aborted,
+  ArtifactFailed,
+  AgentError
+}

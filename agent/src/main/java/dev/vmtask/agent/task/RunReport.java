@@ -1,0 +1,59 @@
+package dev.vmtask.agent.task;
+
+import dev.vmtask.agent.guest.CollectedArtifact;
+import java.util.List;
+
+/**
+ * What a run has learned so far (phase times, acceleration, image); becomes its {@link Outcome}.
+ */
+final class RunReport {
+  private final long start = System.nanoTime();
+  private long imageDone;
+  private long bootStart;
+  private long commandStart;
+  private long commandEnd;
+  private String acceleration;
+  private Outcome.ImageInfo image;
+  private List<CollectedArtifact> artifacts = List.of();
+
+  void imageReady(Outcome.ImageInfo info) {
+    image = info;
+    imageDone = System.nanoTime();
+  }
+
+  void acceleration(String accel) {
+    acceleration = accel;
+  }
+
+  void bootStarted() {
+    bootStart = System.nanoTime();
+  }
+
+  void commandStarted() {
+    commandStart = System.nanoTime();
+  }
+
+  void commandEnded() {
+    commandEnd = System.nanoTime();
+  }
+
+  void artifacts(List<CollectedArtifact> collected) {
+    artifacts = List.copyOf(collected);
+  }
+
+  Outcome outcome(Reason reason, int guestExitCode, String message) {
+    long now = System.nanoTime();
+    long commandEndOrNow = commandEnd != 0 ? commandEnd : now;
+    Outcome.Timings t =
+        new Outcome.Timings(
+            ms(start, imageDone),
+            ms(bootStart, commandStart != 0 ? commandStart : (bootStart != 0 ? now : 0)),
+            ms(commandStart, commandStart != 0 ? commandEndOrNow : 0),
+            ms(start, now));
+    return new Outcome(reason, guestExitCode, message, acceleration, image, artifacts, t);
+  }
+
+  private static long ms(long from, long to) {
+    return from == 0 || to == 0 ? 0 : Math.max(0, (to - from) / 1_000_000);
+  }
+}

@@ -1,0 +1,179 @@
+package dev.vmtask.agent.task;
+
+import dev.vmtask.agent.guest.MetadataService;
+import dev.vmtask.agent.image.ImageCache;
+import dev.vmtask.agent.image.ImageFetchException;
+import dev.vmtask.agent.image.ImageLease;
+import dev.vmtask.agent.image.ImageRejectedException;
+import dev.vmtask.agent.image.Overlay;
+import dev.vmtask.agent.machine.InvalidMachineException;
+import dev.vmtask.agent.machine.MachineDefinition;
+import dev.vmtask.agent.machine.MachineJson;
+import dev.vmtask.agent.vm.Acceleration;
+import dev.vmtask.agent.vm.AccelerationProbe;
+import dev.vmtask.agent.vm.QemuCommand;
+import dev.vmtask.agent.vm.VirtualMachine;
+import dev.vmtask.agent.vm.VmFiles;
+import dev.vmtask.agent.vm.VmNetwork;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * Runs one task: image into the cache, a per-task overlay, the machine resolved against the node,
+ * acceleration chosen, then a {@link GuestSession}. Every failure becomes an {@link Outcome} with
+ * its reason; nothing is thrown and nothing is left running.
+ */
+public final class TaskRunner {
+  private final AgentSettings settings;
+  private final OutputStream guestLog;
+  private final Consumer<String> diagnostics;
+  private final CompletableFuture<String> abort = new CompletableFuture<>();
+
+  public TaskRunner(AgentSettings settings, OutputStream guestLog, Consumer<String> diagnostics) {
+    this.settings = settings;
+    this.guestLog = guestLog;
+    this.diagnostics = diagnostics;
+  }
+
+  /** Stops the run (e.g. on SIGTERM): the guest is powered off, then killed after the grace. */
+  public void abort(String why) {
+    abort.complete(why);
+  }
+
+  public Outcome run(TaskSpec task) {
+    RunReport report = new RunReport();
+    Path vmDir = null;
+    try (ImageLease lease = acquire(task, report)) {
+      vmDir = createVmDir();
+      Path overlay = Overlay.create(lease, vmDir.resolve("disk.qcow2"));
+      MachineDefinition machine = resolveMachine(task, lease);
+      Acceleration accel =
+          new AccelerationProbe(
+                  settings.qemuBinary(), settings.kvmDevice(), settings.cacheDir(), diagnostics)
+              .resolve(task.acceleration());
+      report.acceleration(accel.id());
+      diagnostics.accept(
+          "booting "
+              + machine.threads() * machine.cores() * machine.sockets()
+              + " vCPU, "
+              + machine.memory()
+              + " MiB, "
+              + accel.id());
+      if (abort.isDone()) {
+        return report.outcome(Reason.Aborted, 0, "aborted (" + abort.join() + ") before boot");
+      }
+      return boot(task, machine, accel, overlay, new VmFiles(vmDir), report);
+    } catch (ImageRejectedException | ImageFetchException e) {
+      return report.outcome(Reason.ImageFailed, 0, e.getMessage());
+    } catch (InvalidMachineException e) {
+      return report.outcome(Reason.InvalidMachine, 0, e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return report.outcome(Reason.Aborted, 0, "interrupted");
+    } catch (IOException | RuntimeException e) {
+      return report.outcome(Reason.AgentError, 0, String.valueOf(e.getMessage()));
+    } finally {
+      deleteQuietly(vmDir);
+    }
+  }
+
+  /** Only fetches and validates the image (image pods). */
+  public Outcome fetch(TaskSpec task) {
+    RunReport report = new RunReport();
+    try (ImageLease lease = acquire(task, report)) {
+      return report.outcome(Reason.Completed, 0, "image " + lease.digest() + " is in the cache");
+    } catch (ImageRejectedException | ImageFetchException e) {
+      return report.outcome(Reason.ImageFailed, 0, e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      return report.outcome(Reason.AgentError, 0, String.valueOf(e.getMessage()));
+    }
+  }
+
+  private ImageLease acquire(TaskSpec task, RunReport report)
+      throws IOException, ImageRejectedException {
+    ImageCache cache = ImageCache.open(settings.cacheDir(), settings.cacheMaxBytes());
+    int[] lastPercent = {-1};
+    ImageLease lease =
+        cache.acquire(
+            task.image(),
+            p -> {
+              if (p.totalBytes() > 0 && p.percent() / 10 != lastPercent[0] / 10) {
+                lastPercent[0] = p.percent();
+                diagnostics.accept("fetching image: " + p.percent() + " %");
+              }
+            });
+    report.imageReady(
+        new Outcome.ImageInfo(
+            lease.digest(), lease.sizeBytes(), lease.virtualSizeBytes(), lease.wasCached()));
+    return lease;
+  }
+
+  private MachineDefinition resolveMachine(TaskSpec task, ImageLease lease)
+      throws InvalidMachineException {
+    List<MachineDefinition> layers = new ArrayList<>();
+    layers.add(MachineJson.fromTask(task.machine(), "machine"));
+    layers.add(MachineJson.fromTask(task.imageMachine(), "image.machine"));
+    lease.machine().ifPresent(layers::add);
+    return MachineDefinition.resolve(layers, settings.limits(), new SecureRandom());
+  }
+
+  private Outcome boot(
+      TaskSpec task,
+      MachineDefinition machine,
+      Acceleration accel,
+      Path overlay,
+      VmFiles files,
+      RunReport report)
+      throws IOException, InterruptedException {
+    try (MetadataService meta = MetadataService.start(task.command(), guestLog)) {
+      List<String> argv =
+          QemuCommand.build(
+              settings.qemuBinary(),
+              machine,
+              accel,
+              overlay,
+              "qcow2",
+              new VmNetwork(meta.address(), task.outbound()),
+              files);
+      VirtualMachine vm;
+      try {
+        vm = VirtualMachine.start(argv, files, diagnostics);
+      } catch (IOException e) {
+        return report.outcome(Reason.QemuCrashed, 0, e.getMessage());
+      }
+      try (vm) {
+        return new GuestSession(settings, meta, vm, abort, report, diagnostics).run(task);
+      }
+    }
+  }
+
+  private Path createVmDir() throws IOException {
+    Files.createDirectories(settings.scratchDir());
+    // Short name: unix socket paths are limited to 107 bytes.
+    return Files.createTempDirectory(
+        settings.scratchDir(),
+        "vm",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+  }
+
+  private static void deleteQuietly(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // best effort: scratch is an emptyDir that goes with the pod
+    }
+  }
+}

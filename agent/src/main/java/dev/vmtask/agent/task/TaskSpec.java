@@ -1,0 +1,127 @@
+package dev.vmtask.agent.task;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vmtask.agent.guest.ArtifactRequest;
+import dev.vmtask.agent.guest.GuestCommand;
+import dev.vmtask.agent.image.ImageFormat;
+import dev.vmtask.agent.image.ImageSource;
+import dev.vmtask.agent.vm.Acceleration;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One task as the agent runs it, from {@code VMTASK_TASK} (the operator's JSON, see
+ * docs/agent-contract.md) or from the {@code run} command line. {@code machine} and {@code
+ * imageMachine} stay JSON until the run, where a bad machine is reported as InvalidMachine.
+ */
+public record TaskSpec(
+    String name,
+    ImageSource image,
+    JsonNode imageMachine,
+    JsonNode machine,
+    GuestCommand command,
+    Duration maxRunTime,
+    List<ArtifactRequest> artifacts,
+    boolean outbound,
+    Acceleration acceleration) {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Parses the operator's task JSON; header values come from {@code env}. */
+  public static TaskSpec parse(String json, Map<String, String> env) throws TaskSpecException {
+    JsonNode t;
+    try {
+      t = JSON.readTree(json);
+    } catch (IOException e) {
+      throw new TaskSpecException("VMTASK_TASK is not valid JSON: " + e.getMessage(), e);
+    }
+    if (t == null || !t.isObject()) {
+      throw new TaskSpecException("VMTASK_TASK must be a JSON object");
+    }
+    try {
+      String name = t.path("namespace").asText("") + "/" + t.path("name").asText("");
+      return new TaskSpec(
+          name,
+          image(t.path("image"), env),
+          t.path("image").get("machine"),
+          t.get("machine"),
+          command(t),
+          Duration.ofSeconds(t.path("maxRunTimeSeconds").asLong(3600)),
+          artifacts(t.path("artifacts")),
+          "outbound".equals(t.path("network").asText("none")),
+          Acceleration.parse(t.path("acceleration").asText("auto")));
+    } catch (IllegalArgumentException e) {
+      throw new TaskSpecException("invalid task: " + e.getMessage(), e);
+    }
+  }
+
+  private static ImageSource image(JsonNode image, Map<String, String> env)
+      throws TaskSpecException {
+    String url = image.path("url").asText(null);
+    if (url == null) {
+      throw new TaskSpecException("invalid task: image.url is required");
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (JsonNode h : image.path("headers")) {
+      String var = h.path("env").asText("");
+      String value = env.get(var);
+      if (value == null) {
+        throw new TaskSpecException(
+            "image header "
+                + h.path("name").asText()
+                + ": environment variable "
+                + var
+                + " is not set");
+      }
+      headers.put(h.path("name").asText(), value);
+    }
+    String sha = image.path("sha256").isTextual() ? image.path("sha256").asText() : null;
+    return new ImageSource(
+        URI.create(url), sha, ImageFormat.parse(image.path("format").asText("auto")), headers);
+  }
+
+  private static GuestCommand command(JsonNode t) throws TaskSpecException {
+    boolean hasCommand = t.path("command").isArray();
+    boolean hasScript = t.path("script").isTextual();
+    if (hasCommand == hasScript) {
+      throw new TaskSpecException("invalid task: exactly one of command and script must be set");
+    }
+    List<String> argv = new ArrayList<>();
+    if (hasScript) {
+      argv.addAll(List.of("/bin/sh", "-c", t.path("script").asText()));
+    } else {
+      t.path("command").forEach(a -> argv.add(a.asText()));
+    }
+    Map<String, String> env = new LinkedHashMap<>();
+    t.path("env").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+    return new GuestCommand(argv, env);
+  }
+
+  private static List<ArtifactRequest> artifacts(JsonNode list) throws TaskSpecException {
+    List<ArtifactRequest> out = new ArrayList<>();
+    for (JsonNode a : list) {
+      String type = a.path("type").asText("file");
+      if (!type.equals("file") && !type.equals("directory")) {
+        throw new TaskSpecException("invalid task: artifact type must be file or directory");
+      }
+      String dest = a.path("destination").asText(null);
+      if (dest == null) {
+        throw new TaskSpecException(
+            "invalid task: artifact " + a.path("name") + " has no destination");
+      }
+      out.add(
+          new ArtifactRequest(
+              a.path("name").asText(),
+              a.path("path").asText(),
+              type.equals("directory"),
+              Path.of(dest)));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,80 @@
+package dev.vmtask.agent.task;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vmtask.agent.guest.CollectedArtifact;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The JSON the kubelet publishes as the container's termination message. The kubelet keeps at most
+ * 4096 bytes, so artifacts that do not fit are dropped ({@code truncated: true}) and an overlong
+ * message is cut.
+ */
+public final class TerminationMessage {
+  static final int MAX_BYTES = 4095;
+  private static final int MAX_MESSAGE_CHARS = 1024;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private TerminationMessage() {}
+
+  public static String render(Outcome o) {
+    String message = o.message() == null ? "" : o.message();
+    if (message.length() > MAX_MESSAGE_CHARS) {
+      message = message.substring(0, MAX_MESSAGE_CHARS - 1) + "…";
+    }
+    List<CollectedArtifact> artifacts = o.artifacts();
+    for (int keep = artifacts.size(); ; keep--) {
+      String json = render(o, message, artifacts.subList(0, keep), keep < artifacts.size());
+      if (json.getBytes(StandardCharsets.UTF_8).length <= MAX_BYTES || keep == 0) {
+        return json;
+      }
+    }
+  }
+
+  public static void write(Outcome o, Path file) throws IOException {
+    Files.writeString(file, render(o), StandardCharsets.UTF_8);
+  }
+
+  private static String render(
+      Outcome o, String message, List<CollectedArtifact> artifacts, boolean truncated) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("exitCode", o.exitCode());
+    n.put("reason", o.reason().name());
+    n.put("message", message);
+    if (o.acceleration() != null) {
+      n.put("acceleration", o.acceleration());
+    }
+    if (o.image() != null) {
+      n.putObject("image")
+          .put("digest", o.image().digest())
+          .put("sizeBytes", o.image().sizeBytes())
+          .put("virtualSizeBytes", o.image().virtualSizeBytes())
+          .put("cached", o.image().cached());
+    }
+    ArrayNode a = n.putArray("artifacts");
+    for (CollectedArtifact c : artifacts) {
+      a.addObject()
+          .put("name", c.name())
+          .put("sizeBytes", c.sizeBytes())
+          .put("sha256", c.sha256())
+          .put("path", c.path());
+    }
+    Outcome.Timings t = o.timings();
+    n.putObject("timings")
+        .put("imageMs", t.imageMs())
+        .put("bootMs", t.bootMs())
+        .put("commandMs", t.commandMs())
+        .put("totalMs", t.totalMs());
+    n.put("truncated", truncated);
+    try {
+      return JSON.writeValueAsString(n);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

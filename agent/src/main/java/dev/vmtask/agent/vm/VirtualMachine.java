@@ -1,0 +1,194 @@
+package dev.vmtask.agent.vm;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * One QEMU process: started paused, driven over QMP, and never left running. Its serial console
+ * (stdout) and stderr are forwarded line by line to the agent's diagnostics, and their last lines
+ * are kept for failure messages.
+ */
+public final class VirtualMachine implements AutoCloseable {
+  private static final int TAIL_LINES = 20;
+  private static final Duration QMP_CONNECT_TIMEOUT = Duration.ofSeconds(30);
+
+  private final Process process;
+  private final VmFiles files;
+  private final Tail console = new Tail();
+  private final Tail stderr = new Tail();
+  private final Thread consoleReader;
+  private final Thread stderrReader;
+  private QmpClient qmp;
+
+  private VirtualMachine(Process process, VmFiles files, Consumer<String> diagnostics) {
+    this.process = process;
+    this.files = files;
+    this.consoleReader =
+        pump(process.getInputStream(), console, line -> diagnostics.accept("console: " + line));
+    this.stderrReader =
+        pump(process.getErrorStream(), stderr, line -> diagnostics.accept("qemu: " + line));
+  }
+
+  /**
+   * Starts QEMU (which must be given {@code -S}), connects QMP and lets the guest run. On any
+   * failure QEMU is killed before the exception leaves.
+   */
+  public static VirtualMachine start(
+      List<String> command, VmFiles files, Consumer<String> diagnostics)
+      throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(command);
+    // QEMU needs no variables from the agent (e.g. image download headers).
+    Map<String, String> env = pb.environment();
+    env.keySet().removeIf(k -> !k.equals("PATH") && !k.equals("HOME") && !k.equals("TMPDIR"));
+    pb.redirectInput(ProcessBuilder.Redirect.PIPE);
+    VirtualMachine vm = new VirtualMachine(pb.start(), files, diagnostics);
+    try {
+      vm.qmp = QmpClient.connect(files.qmpSocket(), QMP_CONNECT_TIMEOUT, vm.process::isAlive);
+      vm.qmp.execute("cont");
+      return vm;
+    } catch (IOException e) {
+      vm.close();
+      throw new IOException(
+          "QEMU did not start: " + e.getMessage() + "; last QEMU output:\n" + vm.stderrTail(), e);
+    } catch (InterruptedException | RuntimeException e) {
+      vm.close();
+      throw e;
+    }
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public QmpClient qmp() {
+    return qmp;
+  }
+
+  /** Completes with QEMU's exit status when the process ends. */
+  public CompletableFuture<Integer> exited() {
+    return process.onExit().thenApply(Process::exitValue);
+  }
+
+  public boolean isRunning() {
+    return process.isAlive();
+  }
+
+  /**
+   * Asks the guest to power off (ACPI power button) and waits up to {@code grace}; kills QEMU if it
+   * is still running then. Returns true when the guest stopped by itself.
+   */
+  public boolean stop(Duration grace) throws InterruptedException {
+    if (!process.isAlive()) {
+      return true;
+    }
+    try {
+      qmp.execute("system_powerdown");
+    } catch (IOException e) {
+      // QMP gone: the process is ending or broken; the kill below settles it.
+    }
+    boolean clean = process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS);
+    close();
+    return clean;
+  }
+
+  /** The last lines QEMU wrote to stderr. */
+  public String stderrTail() {
+    awaitReaders();
+    return stderr.text();
+  }
+
+  /** The last lines of the guest's serial console. */
+  public String consoleTail() {
+    return console.text();
+  }
+
+  /** Kills QEMU (SIGKILL) and waits for it; also any process the pid file names. */
+  @Override
+  public void close() {
+    if (qmp != null) {
+      try {
+        qmp.close();
+      } catch (IOException e) {
+        // closing a dead socket
+      }
+    }
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    killByPidFile();
+  }
+
+  private void killByPidFile() {
+    try {
+      String pid = Files.readString(files.pidFile()).trim();
+      ProcessHandle.of(Long.parseLong(pid))
+          .filter(h -> h.info().command().map(c -> c.contains("qemu")).orElse(false))
+          .ifPresent(ProcessHandle::destroyForcibly);
+    } catch (IOException | NumberFormatException e) {
+      // no pid file: QEMU never got that far
+    }
+  }
+
+  private void awaitReaders() {
+    try {
+      if (!process.isAlive()) {
+        stderrReader.join(2000);
+        consoleReader.join(2000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static Thread pump(InputStream in, Tail tail, Consumer<String> sink) {
+    Thread t =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                  String clean = line.replace("\r", "");
+                  tail.add(clean);
+                  sink.accept(clean);
+                }
+              } catch (IOException e) {
+                // the process ended
+              }
+            },
+            "qemu-output");
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  /** The last {@value #TAIL_LINES} lines of a stream. */
+  private static final class Tail {
+    private final Deque<String> lines = new ArrayDeque<>();
+
+    synchronized void add(String line) {
+      if (lines.size() == TAIL_LINES) {
+        lines.removeFirst();
+      }
+      lines.addLast(line);
+    }
+
+    synchronized String text() {
+      return String.join("\n", lines);
+    }
+  }
+}
