@@ -1,16 +1,13 @@
 package dev.vmtask.agent.image;
 
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
+import dev.vmtask.agent.machine.MachineJson;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveStructSparse;
-import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Unpacks a taskcluster image archive from a stream, treating it as hostile: exactly the members
@@ -33,35 +30,18 @@ final class TarZstExtractor {
   Unpacked extract(InputStream compressed, Path dir) throws IOException {
     MeteredInputStream in = new MeteredInputStream(compressed, n -> {});
     ZstdInputStreamNoFinalizer zstd = new ZstdInputStreamNoFinalizer(in);
-    MeteredInputStream out = new MeteredInputStream(zstd, n -> {});
-    out.check(n -> checkRatio(n, in.count()));
-    TarArchiveInputStream tar = new TarArchiveInputStream(new FullReads(out));
+    MeteredInputStream out = new MeteredInputStream(zstd, n -> checkRatio(n, in.count()));
+    TarReader tar = new TarReader(new BufferedInputStream(out, 64 << 10), limits.maxHeaderBytes());
     Set<String> seen = new HashSet<>();
     long total = 0;
     long allocated = 0;
     long diskSize = -1;
     byte[] machine = null;
     byte[] buffer = new byte[BUFFER];
-    while (true) {
-      long headerStart = out.count();
-      out.check(
-          n -> {
-            checkRatio(n, in.count());
-            if (n - headerStart > limits.maxHeaderBytes()) {
-              throw new Rejection(
-                  "tar headers of one member exceed " + limits.maxHeaderBytes() + " bytes");
-            }
-          });
-      TarArchiveEntry e = tar.getNextEntry();
-      out.check(n -> checkRatio(n, in.count()));
-      if (e == null) {
-        break;
-      }
+    TarReader.Member e;
+    while ((e = tar.next()) != null) {
       String name = checkMember(e, seen);
-      if (e.isStarSparse()) {
-        throw new Rejection("member '" + name + "' uses star's sparse format; use GNU tar -S");
-      }
-      long size = e.getRealSize();
+      long size = e.realSize();
       if (size < 0 || size > limits.maxFileBytes()) {
         throw new Rejection(
             "member '"
@@ -79,25 +59,27 @@ final class TarZstExtractor {
                 + " bytes");
       }
       if (name.equals(ImageLayout.MACHINE)) {
-        if (size > dev.vmtask.agent.machine.MachineJson.MAX_BYTES) {
+        if (size > MachineJson.MAX_BYTES || e.segments() != null) {
           throw new Rejection(
               "machine.json is "
                   + size
                   + " bytes, larger than the limit of "
-                  + dev.vmtask.agent.machine.MachineJson.MAX_BYTES);
+                  + MachineJson.MAX_BYTES);
         }
-        machine = tar.readNBytes((int) size);
-        if (machine.length != size) {
-          throw new Rejection("archive is truncated inside machine.json");
-        }
+        machine = tar.data().readNBytes((int) size);
         continue;
       }
       try (SparseFileWriter w =
           new SparseFileWriter(dir.resolve(name), name, limits.maxFileBytes())) {
-        if (e.isSparse()) {
-          copySparse(tar, e, w, buffer);
+        if (e.segments() == null) {
+          w.copy(tar.data(), size, buffer);
         } else {
-          w.copy(tar, size, buffer);
+          long pos = 0;
+          for (long[] segment : e.segments()) {
+            w.skip(segment[0] - pos); // a hole: nothing in the archive, nothing on disk
+            w.copy(tar.data(), segment[1], buffer);
+            pos = segment[0] + segment[1];
+          }
         }
         w.finish(size);
         allocated += w.allocatedBytes();
@@ -117,34 +99,8 @@ final class TarZstExtractor {
     return new Unpacked(diskSize, allocated, machine);
   }
 
-  /** Data segments are copied; holes are skipped in both the tar stream and the file. */
-  private static void copySparse(
-      TarArchiveInputStream tar, TarArchiveEntry e, SparseFileWriter w, byte[] buffer)
-      throws IOException {
-    List<TarArchiveStructSparse> segments = e.getOrderedSparseHeaders();
-    long pos = 0;
-    for (TarArchiveStructSparse s : segments) {
-      long hole = s.getOffset() - pos;
-      skipFully(tar, hole);
-      w.skip(hole);
-      w.copy(tar, s.getNumbytes(), buffer);
-      pos = s.getOffset() + s.getNumbytes();
-    }
-  }
-
-  private static void skipFully(InputStream in, long n) throws IOException {
-    long left = n;
-    while (left > 0) {
-      long k = in.skip(left);
-      if (k <= 0) {
-        throw new Rejection("archive is truncated inside a sparse member");
-      }
-      left -= k;
-    }
-  }
-
-  private String checkMember(TarArchiveEntry e, Set<String> seen) throws Rejection {
-    String raw = e.getName();
+  private static String checkMember(TarReader.Member e, Set<String> seen) throws Rejection {
+    String raw = e.name();
     String name = raw.startsWith("./") ? raw.substring(2) : raw;
     if (name.startsWith("/")) {
       throw new Rejection("member '" + raw + "' has an absolute path");
@@ -154,28 +110,19 @@ final class TarZstExtractor {
         throw new Rejection("member '" + raw + "' escapes the archive with '..'");
       }
     }
-    byte type = e.getLinkFlag();
-    if (e.isSymbolicLink()) {
-      throw new Rejection("member '" + raw + "' is a symbolic link to '" + e.getLinkName() + "'");
+    switch (e.type()) {
+      case '2' ->
+          throw new Rejection("member '" + raw + "' is a symbolic link to '" + e.linkName() + "'");
+      case '1' ->
+          throw new Rejection("member '" + raw + "' is a hard link to '" + e.linkName() + "'");
+      case '3', '4' -> throw new Rejection("member '" + raw + "' is a device node");
+      case '6' -> throw new Rejection("member '" + raw + "' is a FIFO");
+      case '5' -> throw new Rejection("member '" + raw + "' is a directory");
+      default -> {}
     }
-    if (e.isLink()) {
-      throw new Rejection("member '" + raw + "' is a hard link to '" + e.getLinkName() + "'");
-    }
-    if (e.isCharacterDevice() || e.isBlockDevice()) {
-      throw new Rejection("member '" + raw + "' is a device node");
-    }
-    if (e.isFIFO()) {
-      throw new Rejection("member '" + raw + "' is a FIFO");
-    }
-    if (e.isDirectory()) {
-      throw new Rejection("member '" + raw + "' is a directory");
-    }
-    if (type != TarConstants.LF_NORMAL
-        && type != TarConstants.LF_OLDNORM
-        && type != TarConstants.LF_CONTIG
-        && type != TarConstants.LF_GNUTYPE_SPARSE) {
+    if (!e.isRegular() || name.endsWith("/")) {
       throw new Rejection(
-          "member '" + raw + "' has tar type '" + (char) type + "', not a regular file");
+          "member '" + raw + "' has tar type '" + (char) e.type() + "', not a regular file");
     }
     if (!ImageLayout.ARCHIVE_MEMBERS.contains(name)) {
       throw new Rejection(
@@ -187,23 +134,6 @@ final class TarZstExtractor {
       throw new Rejection("member '" + name + "' appears more than once");
     }
     return name;
-  }
-
-  /**
-   * Reads as many bytes as asked for unless the stream ends. commons-compress takes a short read
-   * inside a sparse member's data segment for the segment's end and moves on to the next hole,
-   * which corrupts the file; zstd over a network stream returns short reads all the time.
-   */
-  private static final class FullReads extends java.io.FilterInputStream {
-    FullReads(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.readNBytes(b, off, len);
-      return n == 0 && len > 0 ? -1 : n;
-    }
   }
 
   private void checkRatio(long decompressed, long compressed) throws Rejection {

@@ -78,7 +78,8 @@ final class TestImages {
   /** A tar.zst of the members, in order. */
   static byte[] tarZst(List<TarEntrySpec> members) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (OutputStream z = new ZstdOutputStream(bytes, 3);
+    try (OutputStream z =
+            new java.io.BufferedOutputStream(new ZstdOutputStream(bytes, 3), 1 << 16);
         TarArchiveOutputStream tar = new TarArchiveOutputStream(z)) {
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
       tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
