@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,13 +19,13 @@ final class ImagePrefetch {
   private ImagePrefetch() {}
 
   static Duration run(
-      VMImage image, Map<String, Pod> pods, FetchPodFactory factory, Context<VMImage> context) {
+      VMImage image,
+      Map<String, Pod> pods,
+      List<String> holding,
+      FetchPodFactory factory,
+      Context<VMImage> context) {
     var selector = image.getSpec().getPrefetch().getNodeSelector();
     var nodes = context.getClient().nodes().withLabels(selector).list().getItems();
-    var holding =
-        image.getStatus() == null
-            ? java.util.List.<String>of()
-            : image.getStatus().getNodes().stream().map(n -> n.getName()).toList();
     long generation = image.getMetadata().getGeneration();
     for (Node node : nodes) {
       String name = node.getMetadata().getName();

@@ -38,6 +38,10 @@ final class ImageStatusUpdates {
     return status.getDigest();
   }
 
+  List<String> nodeNames() {
+    return status.getNodes().stream().map(ImageNode::getName).toList();
+  }
+
   ImagePhase phase() {
     return status.getPhase();
   }

@@ -44,6 +44,9 @@ public class VMImageReconciler implements Reconciler<VMImage> {
   /** Before a fetch pod that lost its node or was evicted is made again. */
   static final Duration FETCH_RETRY = Duration.ofSeconds(30);
 
+  /** When to look again for fetch pods whose outcome has just been written. */
+  static final Duration COLLECT_AGAIN = Duration.ofSeconds(2);
+
   private static final Set<TaskReason> INFRASTRUCTURE_FAILURES =
       Set.of(TaskReason.NodeLost, TaskReason.Evicted);
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
@@ -72,11 +75,15 @@ public class VMImageReconciler implements Reconciler<VMImage> {
     var next = new ImageStatusUpdates(image.getStatus(), generation, clock.instant());
     Duration recheck = validate(image, pods, next, context);
     recordNodes(pods.values(), next);
-    cleanUp(image, pods.values(), context);
+    boolean uncollected = cleanUp(image, pods.values(), context);
     if (recheck == null
         && next.phase() == ImagePhase.Ready
         && image.getSpec().getPrefetch() != null) {
-      recheck = ImagePrefetch.run(image, pods, fetchPods, context);
+      recheck = ImagePrefetch.run(image, pods, next.nodeNames(), fetchPods, context);
+    }
+    if (uncollected && (recheck == null || recheck.compareTo(COLLECT_AGAIN) > 0)) {
+      // Our own status write does not wake us (generation-aware), so come back to collect.
+      recheck = COLLECT_AGAIN;
     }
     return write(image, next.build(), recheck);
   }
@@ -156,13 +163,19 @@ public class VMImageReconciler implements Reconciler<VMImage> {
     }
   }
 
-  /** Fetch pods whose outcome the current status already holds (as read) are deleted. */
-  private static void cleanUp(VMImage image, Iterable<Pod> pods, Context<VMImage> context) {
+  /**
+   * Deletes fetch pods whose outcome the status already holds (as read, so never before it is
+   * written). Returns whether finished fetch pods remain that a later pass must collect.
+   */
+  private static boolean cleanUp(VMImage image, Iterable<Pod> pods, Context<VMImage> context) {
+    boolean uncollected = false;
     VMImageStatus status = image.getStatus();
     long generation = image.getMetadata().getGeneration();
     for (Pod pod : pods) {
       String role = pod.getMetadata().getLabels().get(PodLabels.ROLE);
-      if (!PodLabels.ROLE_FETCH.equals(role) && !PodLabels.ROLE_PREFETCH.equals(role)) {
+      boolean fetch = PodLabels.ROLE_FETCH.equals(role);
+      if (!fetch && !PodLabels.ROLE_PREFETCH.equals(role)
+          || pod.getMetadata().getDeletionTimestamp() != null) {
         continue;
       }
       String podGeneration = pod.getMetadata().getLabels().get(PodLabels.GENERATION);
@@ -171,16 +184,20 @@ public class VMImageReconciler implements Reconciler<VMImage> {
       boolean recorded =
           status != null
               && seen.finished()
-              && (PodLabels.ROLE_FETCH.equals(role)
+              && (fetch
                   ? Objects.equals(status.getObservedGeneration(), generation)
                       && status.getPhase() != ImagePhase.Pending
                   : seen.outcome().succeeded()
                       && status.getNodes().stream()
                           .anyMatch(n -> n.getName().equals(seen.nodeName())));
-      if ((old || recorded) && pod.getMetadata().getDeletionTimestamp() == null) {
+      if (old || recorded) {
         context.getClient().resource(pod).delete();
+      } else if (seen.finished() && (fetch || seen.outcome().succeeded())) {
+        // Its outcome is being written now; a failed prefetch pod is kept (see ImagePrefetch).
+        uncollected = true;
       }
     }
+    return uncollected;
   }
 
   static void create(Pod pod, Context<VMImage> context) {
