@@ -78,6 +78,7 @@ public final class ImageCache {
   /**
    * The image of {@code src}, fetched and validated unless already cached. Concurrent callers for
    * one image (in any process on the node) fetch it once. The lease pins the entry until closed.
+   * {@code progress} is called every 250 ms or so, from the thread that reads the download.
    */
   public ImageLease acquire(ImageSource src, Consumer<ImageProgress> progress)
       throws ImageRejectedException, IOException {

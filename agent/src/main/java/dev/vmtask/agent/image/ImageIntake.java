@@ -71,8 +71,9 @@ final class ImageIntake {
                 progress.accept(new ImageProgress(n, announcedLength));
               }
             });
-    BufferedInputStream in = new BufferedInputStream(metered, 1 << 20);
-    try {
+    ReadAheadInputStream ahead = new ReadAheadInputStream(metered, 1 << 20, 4);
+    BufferedInputStream in = new BufferedInputStream(ahead, 64 << 10);
+    try (ahead) {
       ImageFormat format = declared == ImageFormat.AUTO ? detect(in) : declared;
       Result r =
           switch (format) {

@@ -74,8 +74,9 @@ final class TarReader {
           List<long[]> segments = null;
           long realSize = size;
           if (type == GNU_SPARSE) {
+            realSize =
+                number(483, 12, "sparse real size"); // before extension records reuse the buffer
             segments = oldGnuSparseMap();
-            realSize = number(483, 12, "sparse real size");
           }
           if (pax.size >= 0) {
             size = pax.size;
