@@ -59,8 +59,11 @@ else
   export KUBECONFIG
   own_testbed=true
 fi
-. testbed/lib/common.sh # BIN (kubectl), CONTAINERD_SOCK, host_ip
-export PATH=$BIN:$PATH
+# The testbed's binaries (kubectl) and containerd socket; in a subshell, so that its helper
+# functions do not replace ours.
+testbed() { (. testbed/lib/common.sh && eval "$1"); }
+export PATH=$(testbed 'echo "$BIN"'):$PATH
+containerd_sock=$(testbed 'echo "$CONTAINERD_SOCK"')
 command -v kubectl >/dev/null || die "no kubectl on PATH or in $BIN"
 kubectl get --raw /readyz >/dev/null || die "the cluster at $KUBECONFIG does not answer"
 
@@ -74,7 +77,7 @@ step "container images"
 if $own_testbed; then
   images_current=true
   for t in operator agent; do
-    ctr --address "$CONTAINERD_SOCK" -n k8s.io images ls -q | grep -qx "vmtask.dev/vmtask-$t:0.1.0" || images_current=false
+    ctr --address "$containerd_sock" -n k8s.io images ls -q | grep -qx "vmtask.dev/vmtask-$t:0.1.0" || images_current=false
     [[ "$t/target/vmtask-$t.jar" -ot "$state/images.stamp" ]] || images_current=false
   done
   if [[ "${VMTASK_REBUILD:-0}" == 1 ]] || ! $images_current; then
@@ -96,7 +99,7 @@ echo "$image_file sha256 $image_sha256"
 
 step "serving the image"
 node_ip=$(kubectl get nodes -o jsonpath='{.items[0].status.addresses[?(@.type=="InternalIP")].address}')
-$own_testbed || node_ip=$(host_ip) # pods of another cluster reach this machine, not their node
+$own_testbed || node_ip=$(testbed host_ip) # pods of another cluster reach this machine, not their node
 [[ -n "$node_ip" ]] || die "no node InternalIP"
 serve_dir=$(dirname "$image_file")
 pid=$(cat "$state/http.pid" 2>/dev/null || true)
