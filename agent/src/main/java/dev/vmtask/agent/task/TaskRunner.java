@@ -60,7 +60,7 @@ public final class TaskRunner {
       Acceleration accel =
           new AccelerationProbe(
                   settings.qemuBinary(), settings.kvmDevice(), settings.cacheDir(), diagnostics)
-              .resolve(task.acceleration());
+              .resolve(task.acceleration(), machine.cpu());
       report.acceleration(accel.id());
       diagnostics.accept(
           "booting "

@@ -31,12 +31,18 @@ public final class AccelerationProbe {
       String qemuBinary, Path kvmDevice, Path cacheDir, Consumer<String> diagnostics) {
     this.qemuBinary = qemuBinary;
     this.kvmDevice = kvmDevice;
-    this.cacheFile = cacheDir == null ? null : cacheDir.resolve("kvm-probe");
+    this.cacheFile = cacheDir == null ? null : cacheDir.resolve("kvm-probe.txt");
     this.diagnostics = diagnostics;
   }
 
-  /** KVM or TCG for a requested mode; {@code kvm} without a usable device is an error. */
-  public Acceleration resolve(Acceleration requested) throws IOException, InterruptedException {
+  /**
+   * KVM or TCG for a requested mode; {@code kvm} without a usable device is an error. {@code
+   * cpuModel} is the {@code -cpu} the VM will get under KVM: the probe must use it too, because
+   * some hosts run a default-CPU guest but crash on {@code -cpu host} (measured: "failed to set MSR
+   * 0x10a").
+   */
+  public Acceleration resolve(Acceleration requested, String cpuModel)
+      throws IOException, InterruptedException {
     switch (requested) {
       case TCG:
         return Acceleration.TCG;
@@ -50,7 +56,7 @@ public final class AccelerationProbe {
           diagnostics.accept("no usable " + kvmDevice + ": using tcg");
           return Acceleration.TCG;
         }
-        boolean works = kvmWorks();
+        boolean works = kvmWorks(cpuModel);
         if (!works) {
           diagnostics.accept(kvmDevice + " opens but a KVM guest does not run: using tcg");
         }
@@ -58,15 +64,15 @@ public final class AccelerationProbe {
     }
   }
 
-  private boolean kvmWorks() throws IOException, InterruptedException {
-    String key = cacheKey();
+  private boolean kvmWorks(String cpuModel) throws IOException, InterruptedException {
+    String key = cacheKey() + " cpu=" + cpuModel;
     if (cacheFile != null && Files.isRegularFile(cacheFile)) {
       List<String> lines = Files.readAllLines(cacheFile);
       if (lines.size() == 2 && lines.get(0).equals(key)) {
         return Boolean.parseBoolean(lines.get(1));
       }
     }
-    boolean works = bootsUnder(Acceleration.KVM);
+    boolean works = bootsUnder(Acceleration.KVM, cpuModel);
     if (cacheFile != null) {
       Files.createDirectories(cacheFile.getParent());
       Path tmp = Files.createTempFile(cacheFile.getParent(), ".kvm-probe", ".tmp");
@@ -93,7 +99,7 @@ public final class AccelerationProbe {
   }
 
   /** Boots the probe sector under {@code accel}; true when it printed its marker in time. */
-  boolean bootsUnder(Acceleration accel) throws IOException, InterruptedException {
+  boolean bootsUnder(Acceleration accel, String cpuModel) throws IOException, InterruptedException {
     Path dir = Files.createTempDirectory("vmtask-probe");
     Path disk = dir.resolve("probe.img");
     Files.write(disk, bootSector());
@@ -106,6 +112,8 @@ public final class AccelerationProbe {
                 "pc",
                 "-accel",
                 accel.id(),
+                "-cpu",
+                cpuModel,
                 "-m",
                 "16M",
                 "-display",

@@ -1,0 +1,126 @@
+package dev.vmtask.agent.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vmtask.agent.testing.GuestTestImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code vmtask-agent pod} as the kubelet runs it: the shaded jar in its own process, the task in
+ * {@code VMTASK_TASK}, the outcome in the termination message and exit code, readiness as a file.
+ */
+class PodModeIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Path JAR = Path.of("target/vmtask-agent.jar").toAbsolutePath();
+  private static final Path CACHE = Path.of("target/it-image-cache").toAbsolutePath();
+
+  @TempDir Path tmp;
+
+  private ObjectNode task(String script) {
+    ObjectNode t = JSON.createObjectNode().put("namespace", "default").put("name", "pod-it");
+    t.putObject("image")
+        .put("url", GuestTestImage.archive().toUri().toString())
+        .put("format", "tar.zst")
+        .putNull("sha256");
+    t.put("script", script);
+    t.putObject("env").put("GREETING", "hi");
+    t.put("maxRunTimeSeconds", 600).put("acceleration", "tcg").put("network", "none");
+    t.putArray("artifacts")
+        .addObject()
+        .put("name", "out")
+        .put("path", "/root/out.txt")
+        .put("type", "file")
+        .put("destination", tmp.resolve("artifacts").toString());
+    return t;
+  }
+
+  private Process start(ObjectNode task) throws Exception {
+    Files.createDirectories(tmp.resolve("scratch"));
+    ProcessBuilder pb =
+        new ProcessBuilder("java", "-XX:+UseSerialGC", "-Xmx64m", "-jar", JAR.toString(), "pod");
+    Map<String, String> env = pb.environment();
+    env.put("VMTASK_TASK", JSON.writeValueAsString(task));
+    env.put("VMTASK_CACHE_DIR", CACHE.toString());
+    env.put("VMTASK_SCRATCH_DIR", tmp.resolve("scratch").toString());
+    env.put("VMTASK_TERMINATION_LOG", tmp.resolve("termination-log").toString());
+    env.put("VMTASK_NODE_MAX_CPUS", "1");
+    env.put("VMTASK_STOP_GRACE_SECONDS", "3");
+    return pb.redirectOutput(tmp.resolve("stdout").toFile())
+        .redirectError(tmp.resolve("stderr").toFile())
+        .start();
+  }
+
+  private JsonNode terminationMessage() throws Exception {
+    byte[] bytes = Files.readAllBytes(tmp.resolve("termination-log"));
+    assertThat(bytes.length).isLessThan(4096);
+    return JSON.readTree(bytes);
+  }
+
+  @Test
+  void aCompletedTaskWritesItsOutcomeAndArtifacts() throws Exception {
+    Process p = start(task("echo $GREETING; echo result > /root/out.txt"));
+
+    assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
+    assertThat(p.exitValue()).as(Files.readString(tmp.resolve("stderr"))).isZero();
+    assertThat(tmp.resolve("stdout")).hasContent("hi");
+    JsonNode m = terminationMessage();
+    assertThat(m.path("reason").asText()).isEqualTo("Completed");
+    assertThat(m.path("exitCode").asInt()).isZero();
+    assertThat(m.path("acceleration").asText()).isEqualTo("tcg");
+    assertThat(m.path("image").path("digest").asText()).startsWith("sha256:");
+    assertThat(m.path("artifacts").get(0).path("path").asText()).isEqualTo("out.txt");
+    assertThat(m.path("artifacts").get(0).path("sizeBytes").asLong()).isEqualTo(7);
+    assertThat(tmp.resolve("artifacts/out.txt")).hasContent("result");
+    assertThat(m.path("timings").path("bootMs").asLong()).isPositive();
+  }
+
+  @Test
+  void sigtermPowersTheGuestOffAndReportsAborted() throws Exception {
+    Process p = start(task("echo started; sleep 1000"));
+    Path ready = tmp.resolve("scratch/guest-running");
+    long end = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+    while (!Files.exists(ready) && p.isAlive() && System.nanoTime() < end) {
+      Thread.sleep(200);
+    }
+    assertThat(ready).as("readiness file").exists();
+    assertThat(p.descendants().filter(h -> h.info().command().orElse("").contains("qemu")))
+        .isNotEmpty();
+
+    p.destroy(); // SIGTERM, as the kubelet sends it
+
+    assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(125);
+    JsonNode m = terminationMessage();
+    assertThat(m.path("reason").asText()).isEqualTo("Aborted");
+    assertThat(m.path("message").asText()).contains("SIGTERM");
+    assertThat(
+            ProcessHandle.allProcesses()
+                .filter(h -> h.info().commandLine().orElse("").contains(tmp.toString()))
+                .filter(h -> h.info().command().orElse("").contains("qemu")))
+        .as("QEMU of the aborted task")
+        .isEmpty();
+  }
+
+  @Test
+  void aBadTaskIsAnAgentErrorWithAClearMessage() throws Exception {
+    ObjectNode t = task("true");
+    t.putArray("command").add("true"); // both command and script
+
+    Process p = start(t);
+
+    assertThat(p.waitFor(1, TimeUnit.MINUTES)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(125);
+    JsonNode m = terminationMessage();
+    assertThat(m.path("reason").asText()).isEqualTo("AgentError");
+    assertThat(m.path("message").asText()).contains("exactly one of command and script");
+  }
+}
