@@ -2,7 +2,8 @@
 # Measures the testbed: warm `up` (control plane only, then full from nothing), `down`, the
 # memory of its components (sum of RSS, sampled every 0.5 s, peak and settled), binary sizes.
 # The control-plane-only start is the baseline the full start is compared with.
-# It stops a running testbed first and leaves it down. Needs the binaries built (build.sh).
+# It stops a running testbed first (its cluster state is lost) and afterwards brings it back up
+# in the mode it was in. Needs the binaries built (build.sh).
 #
 #   testbed/bench.sh [rounds]     (default 2 rounds; figures are per round, then the median)
 set -euo pipefail
@@ -67,6 +68,8 @@ leftovers() { # what `down` should have removed; prints nothing when the host is
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
+was=none
+if running kubelet; then was=full; elif running kube-apiserver; then was=control-plane; fi
 "$here/testbed.sh" down >/dev/null
 cp=() full=() down=() cp_mem=() full_mem=() full_settled=()
 for ((r = 1; r <= rounds; r++)); do
@@ -100,3 +103,7 @@ echo "binaries ($BIN):"
 for f in k8s etcd; do
   [[ -e "$BIN/$f" ]] && printf '  %-6s %s\n' "$f" "$(du -hL "$BIN/$f" | cut -f1)"
 done
+case $was in
+  full) "$here/testbed.sh" up >/dev/null ;;
+  control-plane) "$here/testbed.sh" up --control-plane-only >/dev/null ;;
+esac

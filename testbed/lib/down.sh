@@ -16,14 +16,14 @@ kill_leftover_shims() { # shims serving our containerd outlive it by design
   local p
   for p in /proc/[0-9]*; do
     [[ "$(readlink "$p/exe" 2>/dev/null)" == */containerd-shim* ]] || continue
-    tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "-address $CONTAINERD_SOCK " || continue
+    [[ "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" == *"-address $CONTAINERD_SOCK "* ]] || continue
     kill -KILL "${p#/proc/}" 2>/dev/null || true
   done
 }
 
 unmount_under() { # dir: unmount every mount below it, deepest first
   local m
-  awk '{print $5}' /proc/self/mountinfo | grep -F "$1/" | sort -r | while read -r m; do
+  for m in $(awk '{print $5}' /proc/self/mountinfo | grep -F "$1/" | sort -r || true); do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || say "down: could not unmount $m"
   done
 }
@@ -32,7 +32,7 @@ remove_pod_netns() { # network namespaces of our pods: they hold an address from
   local ns prefix=${POD_CIDR%.*}.
   for ns in /run/netns/cni-*; do
     [[ -e "$ns" ]] || continue
-    ip netns exec "${ns##*/}" ip -4 -o addr show 2>/dev/null | grep -qF " $prefix" || continue
+    [[ "$(ip netns exec "${ns##*/}" ip -4 -o addr show 2>/dev/null)" == *" $prefix"* ]] || continue
     umount "$ns" 2>/dev/null || true
     rm -f "$ns"
   done
@@ -40,7 +40,7 @@ remove_pod_netns() { # network namespaces of our pods: they hold an address from
 
 remove_pod_cgroups() { # kubelet's cgroup tree (cgroupfs driver), deepest first
   local d
-  find /sys/fs/cgroup/*/kubepods -depth -type d 2>/dev/null | while read -r d; do
+  for d in $(find /sys/fs/cgroup/*/kubepods -depth -type d 2>/dev/null || true); do
     rmdir "$d" 2>/dev/null || true
   done
 }
