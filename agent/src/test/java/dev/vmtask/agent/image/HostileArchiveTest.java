@@ -407,4 +407,61 @@ class HostileArchiveTest {
         "memory: must be between 1 and 1048576, got 0",
         "gpu: unknown field");
   }
+
+  @Test
+  void sparseMapClaimingMoreDataThanStored() throws Exception {
+    // A PAX 0.1 sparse map that would make a reader pull the next members' bytes into disk.img.
+    List<TarEntrySpec> m = replacing("disk.img", file("disk.img", "abcd"));
+    m.add(0, pax("GNU.sparse.map", "0,1048576", "GNU.sparse.size", "1048576"));
+    assertRejected(
+        m,
+        IntakeLimits.DEFAULT,
+        ImageFormat.TAR_ZST,
+        "member 'disk.img' has a sparse map of 1048576 bytes but stores 4");
+  }
+
+  @Test
+  void sparseMapWithOverlappingSegments() throws Exception {
+    List<TarEntrySpec> m = replacing("disk.img", file("disk.img", "abcdefgh"));
+    m.add(0, pax("GNU.sparse.map", "0,4,2,4", "GNU.sparse.size", "4096"));
+    assertRejected(
+        m,
+        IntakeLimits.DEFAULT,
+        ImageFormat.TAR_ZST,
+        "member 'disk.img' has an invalid sparse map");
+  }
+
+  @Test
+  void corruptTarHeader() throws Exception {
+    byte[] tar = uncompressedTar(valid());
+    tar[0] ^= 0x20; // the first member's name, without fixing the checksum
+    assertRejected(
+        com.github.luben.zstd.Zstd.compress(tar, 3),
+        IntakeLimits.DEFAULT,
+        ImageFormat.TAR_ZST,
+        null,
+        "corrupt tar header (checksum mismatch)");
+  }
+
+  /** A PAX extended header member (type 'x') with the given key/value records. */
+  private static TarEntrySpec pax(String... keyValues) {
+    StringBuilder records = new StringBuilder();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      String body = " " + keyValues[i] + "=" + keyValues[i + 1] + "\n";
+      int len = body.length() + 1;
+      while (len != body.length() + Integer.toString(len).length()) {
+        len = body.length() + Integer.toString(len).length();
+      }
+      records.append(len).append(body);
+    }
+    return new TarEntrySpec(
+        "././@PaxHeader",
+        (byte) 'x',
+        records.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        null);
+  }
+
+  private static byte[] uncompressedTar(List<TarEntrySpec> members) throws Exception {
+    return com.github.luben.zstd.Zstd.decompress(TestImages.tarZst(members), 64 << 20);
+  }
 }

@@ -91,11 +91,9 @@ final class TestImages {
         if (m.linkName() != null) {
           e.setLinkName(m.linkName());
         }
-        e.setSize(m.type() == TarConstants.LF_NORMAL ? m.data().length : 0);
+        e.setSize(m.data().length);
         tar.putArchiveEntry(e);
-        if (m.type() == TarConstants.LF_NORMAL) {
-          tar.write(m.data());
-        }
+        tar.write(m.data());
         tar.closeArchiveEntry();
       }
     }
