@@ -164,10 +164,7 @@ class VmRunIT {
 
   @Test
   void guestEgressIsBlockedByDefault() throws Exception {
-    assertThat(probeEgress(false))
-        .contains("gateway=169.254.2.2")
-        .contains("BLOCKED")
-        .doesNotContain("CONNECTED");
+    assertThat(probeEgress(false)).contains("BLOCKED").doesNotContain("CONNECTED");
   }
 
   @Test
@@ -175,7 +172,7 @@ class VmRunIT {
     assertThat(probeEgress(true)).contains("CONNECTED");
   }
 
-  /** The guest connects to a TCP server on the host through its default gateway. */
+  /** The guest connects to a TCP server on the host. */
   private String probeEgress(boolean outbound) throws Exception {
     try (ServerSocket server = new ServerSocket()) {
       server.bind(new InetSocketAddress("0.0.0.0", 0));
@@ -189,10 +186,9 @@ class VmRunIT {
                   return "";
                 }
               });
-      // The gateway is the host's loopback as slirp sees it (169.254.2.2 for 169.254.0.0/16).
+      // slirp's host address for 169.254.0.0/16 is 169.254.2.2; it stands for the host's loopback.
       String script =
-          "gw=$(ip route | sed -n 's/^default via \\([0-9.]*\\).*/\\1/p'); echo gateway=$gw;"
-              + " if echo ping | nc -w 5 $gw "
+          "if echo ping | nc -w 5 169.254.2.2 "
               + server.getLocalPort()
               + "; then echo CONNECTED; else echo BLOCKED; fi";
       Outcome o =
