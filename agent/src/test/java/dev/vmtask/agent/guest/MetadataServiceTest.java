@@ -1,0 +1,86 @@
+package dev.vmtask.agent.guest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The taskcluster-compatible surface: JSON forms, result semantics, error format. */
+class MetadataServiceTest {
+  private final HttpClient http = HttpClient.newHttpClient();
+  private MetadataService service;
+
+  @BeforeEach
+  void start() throws Exception {
+    service =
+        MetadataService.start(
+            new GuestCommand(List.of("echo", "hi"), Map.of("K", "v")),
+            new ByteArrayOutputStream(),
+            new GuestActions(Duration.ofSeconds(1), Duration.ofSeconds(1)),
+            Duration.ofMillis(200));
+  }
+
+  @AfterEach
+  void stop() {
+    service.close();
+  }
+
+  private HttpResponse<String> send(String method, String path, String header) throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(
+                URI.create(
+                    "http://127.0.0.1:" + service.address().getPort() + "/engine/v1/" + path))
+            .method(method, HttpRequest.BodyPublishers.noBody());
+    if (header != null) {
+      b.header(MetadataService.EXIT_CODE_HEADER, header);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void executeInJsonMarksTheCommandFetched() throws Exception {
+    HttpResponse<String> r = send("GET", "execute", null);
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("{\"command\":[\"echo\",\"hi\"],\"env\":{\"K\":\"v\"}}");
+    assertThat(service.commandFetched()).isDone();
+  }
+
+  @Test
+  void resultIsIdempotentAndConflictsAreRejected() throws Exception {
+    assertThat(send("PUT", "failed", "4").statusCode()).isEqualTo(200);
+    assertThat(send("PUT", "failed", "4").statusCode()).isEqualTo(200);
+    HttpResponse<String> conflict = send("PUT", "success", null);
+
+    assertThat(conflict.statusCode()).isEqualTo(409);
+    assertThat(conflict.body()).contains("\"code\":\"ResourceConflict\"");
+    assertThat(service.result().join().exitCode()).isEqualTo(4);
+  }
+
+  @Test
+  void anExitCodeThatContradictsTheResultIsInvalid() throws Exception {
+    HttpResponse<String> r = send("PUT", "success", "3");
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(r.body()).contains("InvalidPayload");
+    assertThat(service.result()).isNotDone();
+  }
+
+  @Test
+  void pollTimesOutWithNoneAndErrorsUseTaskclusterCodes() throws Exception {
+    assertThat(send("GET", "poll", null).body())
+        .isEqualTo("{\"id\":\"\",\"type\":\"none\",\"path\":\"\"}");
+    assertThat(send("POST", "execute", null).statusCode()).isEqualTo(405);
+    assertThat(send("GET", "nope", null).body()).contains("NoSuchEndPoint");
+    assertThat(send("POST", "reply?id=unknown", null).body()).contains("UnknownActionId");
+  }
+}
