@@ -21,9 +21,9 @@ kill_leftover_shims() { # shims serving our containerd outlive it by design
   done
 }
 
-unmount_under() { # dir: unmount every mount below it, deepest first
+unmount_under() { # dir: unmount it and every mount below it, deepest first
   local m
-  for m in $(awk '{print $5}' /proc/self/mountinfo | grep -F "$1/" | sort -r || true); do
+  for m in $(awk -v d="$1" '$5 == d || index($5, d "/") == 1 {print $5}' /proc/self/mountinfo | sort -r); do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || say "down: could not unmount $m"
   done
 }
@@ -48,6 +48,12 @@ remove_pod_cgroups() { # kubelet's cgroup tree (cgroupfs driver), deepest first
 node_network_down() {
   while iptables -w 10 -t nat -D "${MASQ_RULE[@]}" 2>/dev/null; do :; done
   if [[ -x "$BIN/kube-proxy" ]]; then timeout 60 "$BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true; fi
+  local t ipt
+  for ipt in iptables ip6tables; do # the kubelet's canary chains; kube-proxy --cleanup keeps them
+    for t in mangle nat filter; do
+      "$ipt" -w 10 -t "$t" -F KUBE-KUBELET-CANARY 2>/dev/null && "$ipt" -w 10 -t "$t" -X KUBE-KUBELET-CANARY 2>/dev/null
+    done
+  done
   ip link delete cni0 2>/dev/null || true
   # libcni's result cache: our network's entries, and the loopback entries of the same pods.
   local r id
@@ -66,14 +72,12 @@ node_network_down() {
 }
 
 testbed_down() {
-  stop_daemon kube-proxy
-  stop_daemon kubelet
+  # Nothing here needs a graceful shutdown (etcd starts empty every time): short graces.
+  stop_daemons 3 kube-proxy kubelet kube-scheduler kube-controller-manager
   kill_pod_containers
-  stop_daemon kube-scheduler
-  stop_daemon kube-controller-manager
-  stop_daemon kube-apiserver
-  stop_daemon etcd
-  stop_daemon containerd
+  stop_daemons 3 kube-apiserver
+  stop_daemons 3 etcd
+  stop_daemons 10 containerd
   kill_leftover_shims
   unmount_under "$KUBELET_ROOT"
   unmount_under "$RUN_DIR"

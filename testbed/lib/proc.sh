@@ -49,18 +49,22 @@ wait_healthy() { # component, timeout seconds, check command...: fails when it d
   done
 }
 
-stop_daemon() { # component: SIGTERM, then SIGKILL after 10 s
-  local c=$1 pid i
-  if pid=$(pid_of "$c"); then
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      say "$c: did not stop on SIGTERM, killing"
-      kill -KILL "$pid" 2>/dev/null || true
+stop_daemons() { # grace seconds, components...: SIGTERM to all at once, SIGKILL after the grace
+  local grace=$1 c pid i alive
+  shift
+  local pids=()
+  for c in "$@"; do
+    if pid=$(pid_of "$c"); then
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
     fi
-  fi
-  rm -f "$PIDS/$c.pid"
+  done
+  for ((i = 0; i < grace * 10; i++)); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    ((alive)) || break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  for c in "$@"; do rm -f "$PIDS/$c.pid"; done
 }
