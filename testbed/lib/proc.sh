@@ -35,7 +35,15 @@ start_daemon() { # component, executable, args...: runs it detached, logging to 
   # no inherited descriptors, or a caller reading our output would wait for the daemon.
   # Nor the lock descriptors (8, 9): the daemon would hold the lock for its whole life.
   setsid "$exe" "$@" </dev/null >>"$LOGS/$c.log" 2>&1 8>&- 9>&- &
-  echo "$! $(readlink -f "$exe")" >"$PIDS/$c.pid"
+  local pid=$! real i
+  real=$(readlink -f "$exe")
+  echo "$pid $real" >"$PIDS/$c.pid"
+  # Until setsid has exec'd the daemon, /proc/<pid>/exe is not it and it would look dead.
+  for ((i = 0; i < 50; i++)); do
+    [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "$real"* ]] && return 0
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.05
+  done
 }
 
 wait_healthy() { # component, timeout seconds, check command...: fails when it dies or times out
