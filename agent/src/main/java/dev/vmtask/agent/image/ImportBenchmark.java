@@ -12,7 +12,7 @@ import java.util.Map;
  *
  * <pre>
  * import  URL SHA256|- CACHE_DIR          cold import into an empty cache
- * overlay IMAGE_FILE CACHE_DIR OUT_DIR N  N overlays on one cached image
+ * overlay CACHE_DIR OUT_DIR N IMAGE_FILE...  N overlays on each image, alternating
  * </pre>
  */
 public final class ImportBenchmark {
@@ -23,7 +23,11 @@ public final class ImportBenchmark {
       case "import" ->
           importOnce(URI.create(args[1]), args[2].equals("-") ? null : args[2], Path.of(args[3]));
       case "overlay" ->
-          overlays(Path.of(args[1]), Path.of(args[2]), Path.of(args[3]), Integer.parseInt(args[4]));
+          overlays(
+              Path.of(args[1]),
+              Path.of(args[2]),
+              Integer.parseInt(args[3]),
+              Arrays.copyOfRange(args, 4, args.length));
       default -> throw new IllegalArgumentException("usage: import|overlay ...");
     }
   }
@@ -44,22 +48,38 @@ public final class ImportBenchmark {
     }
   }
 
-  private static void overlays(Path image, Path cacheDir, Path outDir, int n) throws Exception {
+  /** Alternates between the images so that load on the machine affects them alike. */
+  private static void overlays(Path cacheDir, Path outDir, int n, String[] images)
+      throws Exception {
     ImageCache cache = ImageCache.open(cacheDir, Long.MAX_VALUE);
     Files.createDirectories(outDir);
-    try (ImageLease lease =
-        cache.acquire(ImageSource.ofFile(image, null, ImageFormat.AUTO), p -> {})) {
-      Overlay.create(lease, outDir.resolve("warmup.qcow2"));
-      double[] ms = new double[n];
-      for (int i = 0; i < n; i++) {
-        long t = System.nanoTime();
-        Overlay.create(lease, outDir.resolve("vm-" + i + ".qcow2"));
-        ms[i] = (System.nanoTime() - t) / 1e6;
+    ImageLease[] leases = new ImageLease[images.length];
+    double[][] ms = new double[images.length][n];
+    try {
+      for (int j = 0; j < images.length; j++) {
+        leases[j] =
+            cache.acquire(ImageSource.ofFile(Path.of(images[j]), null, ImageFormat.AUTO), p -> {});
+        Overlay.create(leases[j], outDir.resolve("warmup-" + j + ".qcow2"));
       }
-      Arrays.sort(ms);
-      System.out.printf(
-          "overlay_ms_median=%.1f min=%.1f max=%.1f virtual=%d%n",
-          ms[n / 2], ms[0], ms[n - 1], lease.virtualSizeBytes());
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < images.length; j++) {
+          long t = System.nanoTime();
+          Overlay.create(leases[j], outDir.resolve("vm-" + j + "-" + i + ".qcow2"));
+          ms[j][i] = (System.nanoTime() - t) / 1e6;
+        }
+      }
+      for (int j = 0; j < images.length; j++) {
+        Arrays.sort(ms[j]);
+        System.out.printf(
+            "image=%s virtual=%d overlay_ms_median=%.1f min=%.1f max=%.1f%n",
+            images[j], leases[j].virtualSizeBytes(), ms[j][n / 2], ms[j][0], ms[j][n - 1]);
+      }
+    } finally {
+      for (ImageLease l : leases) {
+        if (l != null) {
+          l.close();
+        }
+      }
     }
   }
 }
