@@ -119,6 +119,7 @@ public final class ImageCache {
         if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
           throw new ImageRejectedException("the image " + file + " is not a regular file");
         }
+        checkFreeSpace(Files.size(file));
         try (InputStream in = Files.newInputStream(file)) {
           result = intake(in, Files.size(file), src, tmp, progress);
         }
@@ -135,6 +136,7 @@ public final class ImageCache {
             return fetch(src, key, progress);
           }
           etag = in.etag();
+          checkFreeSpace(in.length());
           result = intake(in, in.length(), src, tmp, progress);
         }
       }
@@ -146,6 +148,24 @@ public final class ImageCache {
       return pin(entry.sha256(), published, false);
     } finally {
       deleteTree(tmp);
+    }
+  }
+
+  /**
+   * The unpacked image needs at least as much room as the download (an archive needs more): fail
+   * before fetching rather than half way.
+   */
+  private void checkFreeSpace(long length) throws IOException {
+    long usable = Files.getFileStore(root).getUsableSpace();
+    if (length > 0 && usable < length) {
+      throw new IOException(
+          "not enough space in the image cache "
+              + root
+              + ": the image is "
+              + length
+              + " bytes, "
+              + usable
+              + " bytes are free");
     }
   }
 

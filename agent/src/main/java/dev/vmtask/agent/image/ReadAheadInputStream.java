@@ -18,6 +18,10 @@ final class ReadAheadInputStream extends InputStream {
   private static final byte[] EOF = new byte[0];
 
   private final BlockingQueue<Object> chunks;
+
+  /** Buffers the consumer is done with, reused by the reader (no garbage per chunk). */
+  private final BlockingQueue<byte[]> free;
+
   private final Thread reader;
   private volatile boolean closed;
   private byte[] current = new byte[0];
@@ -26,6 +30,7 @@ final class ReadAheadInputStream extends InputStream {
 
   ReadAheadInputStream(InputStream source, int chunkSize, int depth) {
     this.chunks = new ArrayBlockingQueue<>(depth);
+    this.free = new ArrayBlockingQueue<>(depth + 2);
     this.reader = new Thread(() -> pump(source, chunkSize), "image-read-ahead");
     reader.setDaemon(true);
     reader.start();
@@ -35,7 +40,8 @@ final class ReadAheadInputStream extends InputStream {
     Object last = EOF;
     try {
       while (!closed) {
-        byte[] buf = new byte[chunkSize];
+        byte[] buf = free.poll();
+        buf = buf != null ? buf : new byte[chunkSize];
         int n = source.readNBytes(buf, 0, chunkSize);
         if (n == 0) {
           break;
@@ -89,6 +95,9 @@ final class ReadAheadInputStream extends InputStream {
       if (next instanceof RuntimeException e) {
         done = true;
         throw e;
+      }
+      if (current.length > 0) {
+        free.offer(current);
       }
       current = (byte[]) next;
       pos = 0;
