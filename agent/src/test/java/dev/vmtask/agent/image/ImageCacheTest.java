@@ -68,6 +68,89 @@ class ImageCacheTest {
   }
 
   @Test
+  void threadsOfOneProcessAlsoFetchOnce() throws Exception {
+    byte[] archive = TestImages.tarZst(TestImages.validMembers(work, 2 << 20, 22));
+    String sha = TestImages.sha256(archive);
+    ImageCache cache = ImageCache.open(work.resolve("cache"), 1L << 40);
+    try (TestHttpServer server = new TestHttpServer()) {
+      server.serve("/img.tar.zst", archive);
+      server.bytesPerSecond = archive.length; // about a second per download
+      ImageSource src =
+          new ImageSource(server.uri("/img.tar.zst"), sha, ImageFormat.AUTO, Map.of());
+      List<java.util.concurrent.Future<String>> results = new ArrayList<>();
+      var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+      try {
+        for (int i = 0; i < 4; i++) {
+          results.add(
+              pool.submit(
+                  () -> {
+                    try (ImageLease lease = cache.acquire(src, p -> {})) {
+                      return lease.baseDisk().toString();
+                    }
+                  }));
+        }
+        for (var r : results) {
+          assertThat(r.get(60, TimeUnit.SECONDS)).endsWith(sha + "/layer.qcow2");
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      assertThat(server.gets("/img.tar.zst")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aFetchKilledHalfWayLeavesNothingBehind() throws Exception {
+    byte[] archive = TestImages.tarZst(TestImages.validMembers(work, 4 << 20, 23));
+    String sha = TestImages.sha256(archive);
+    Path root = work.resolve("cache");
+    try (TestHttpServer server = new TestHttpServer()) {
+      server.serve("/img.tar.zst", archive);
+      server.bytesPerSecond = archive.length / 10; // ten seconds: time to kill it
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      Process worker =
+          new ProcessBuilder(
+                  java,
+                  "-cp",
+                  System.getProperty("java.class.path"),
+                  FetchWorker.class.getName(),
+                  root.toString(),
+                  server.uri("/img.tar.zst").toString(),
+                  sha)
+              .redirectErrorStream(true)
+              .start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!hasTemporaryData(root) && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(hasTemporaryData(root)).as("the worker started writing").isTrue();
+      worker.destroyForcibly().waitFor();
+      server.bytesPerSecond = 0;
+      ImageCache cache = ImageCache.open(root, 1L << 40);
+      try (Stream<Path> tmp = Files.list(root.resolve("tmp"))) {
+        assertThat(tmp).as("the dead fetch's temporary is gone").isEmpty();
+      }
+      try (ImageLease lease =
+          cache.acquire(
+              new ImageSource(server.uri("/img.tar.zst"), sha, ImageFormat.AUTO, Map.of()),
+              p -> {})) {
+        assertThat(lease.wasCached()).isFalse();
+        assertThat(lease.digest()).isEqualTo("sha256:" + sha);
+      }
+      assertThat(server.gets("/img.tar.zst")).isEqualTo(2);
+    }
+  }
+
+  private static boolean hasTemporaryData(Path root) throws IOException {
+    if (!Files.isDirectory(root.resolve("tmp"))) {
+      return false;
+    }
+    try (Stream<Path> s = Files.walk(root.resolve("tmp"))) {
+      return s.anyMatch(p -> p.getFileName().toString().equals("disk.img"));
+    }
+  }
+
+  @Test
   void evictsLeastRecentlyUsedButNeverAnImageInUse() throws Exception {
     Path root = work.resolve("cache");
     ImageCache cache = ImageCache.open(root, (5L << 20) / 2); // room for two 1 MiB images
