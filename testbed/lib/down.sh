@@ -75,9 +75,7 @@ testbed_down() {
   # Nothing here needs a graceful shutdown (etcd starts empty every time): short graces.
   stop_daemons 1 kube-proxy kubelet kube-scheduler kube-controller-manager
   kill_pod_containers
-  stop_daemons 1 kube-apiserver
-  stop_daemons 2 etcd
-  stop_daemons 5 containerd
+  stop_daemons 3 kube-apiserver etcd containerd
   kill_leftover_shims
   unmount_under "$KUBELET_ROOT"
   unmount_under "$RUN_DIR"
