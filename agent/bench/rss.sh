@@ -25,11 +25,17 @@ def status(pid, key):
     return 0
 
 def children(pid):
-    try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-            return [int(c) for c in f.read().split()]
-    except FileNotFoundError:
-        return []
+    # Any thread of the JVM may have started QEMU, so look for the parent pid in every process.
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(d))
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                pass
+    return out
 
 def measure(java_opts):
     env = dict(os.environ)
