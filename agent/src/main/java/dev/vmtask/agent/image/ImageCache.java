@@ -18,7 +18,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -227,7 +226,7 @@ public final class ImageCache {
   /** The published entries, least recently used first. */
   public List<CacheEntry> entries() throws IOException {
     List<CacheEntry> out = new ArrayList<>();
-    for (Path dir : entryDirsByLastUse()) {
+    for (Path dir : LruEviction.entryDirsByLastUse(root)) {
       try {
         out.add(CacheEntry.read(dir.resolve(ImageLayout.ENTRY)));
       } catch (NoSuchFileException e) {
@@ -239,60 +238,14 @@ public final class ImageCache {
 
   /** Evicts least recently used, unpinned entries until the cache fits {@code maxBytes}. */
   public void evictToBudget() throws IOException {
-    try (CacheLocks.Held evicting =
-        CacheLocks.exclusive(root.resolve("locks").resolve("evict.lock"))) {
-      List<Path> dirs = entryDirsByLastUse();
-      long total = 0;
-      for (Path dir : dirs) {
-        total += allocated(dir);
-      }
-      for (Path dir : dirs) {
-        if (total <= maxBytes) {
-          break;
-        }
-        String hex = dir.getFileName().toString();
-        try (CacheLocks.Held exclusive = CacheLocks.tryExclusive(useFile(hex))) {
-          if (exclusive == null) {
-            continue; // in use
-          }
-          long size = allocated(dir);
-          Path doomed = root.resolve("tmp").resolve("evict-" + hex + "-" + UUID.randomUUID());
-          Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
-          total -= size;
-          deleteTree(doomed);
-        }
-      }
-    }
-  }
-
-  private List<Path> entryDirsByLastUse() throws IOException {
-    List<Path> dirs = new ArrayList<>();
-    try (DirectoryStream<Path> s = Files.newDirectoryStream(root.resolve("sha256"))) {
-      s.forEach(dirs::add);
-    }
-    Map<Path, Long> lastUse = new java.util.HashMap<>();
-    for (Path d : dirs) {
-      Path use = useFile(d.getFileName().toString());
-      Path ref = Files.exists(use) ? use : d;
-      try {
-        lastUse.put(d, Files.getLastModifiedTime(ref).toMillis());
-      } catch (NoSuchFileException e) {
-        lastUse.put(d, 0L);
-      }
-    }
-    dirs.sort(Comparator.comparing(lastUse::get));
-    return dirs;
-  }
-
-  private static long allocated(Path dir) {
-    try {
-      return CacheEntry.read(dir.resolve(ImageLayout.ENTRY)).allocatedBytes();
-    } catch (IOException e) {
-      return 0;
-    }
+    new LruEviction(root, maxBytes).run();
   }
 
   private Path useFile(String hex) {
+    return useFile(root, hex);
+  }
+
+  static Path useFile(Path root, String hex) {
     return root.resolve("locks").resolve(hex + ".use");
   }
 
