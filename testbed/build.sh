@@ -24,14 +24,6 @@ fi
 mkdir -p "$(dirname "$BIN")"
 exec 8>"$BIN.lock"
 flock -w 7200 8 || die build "another build.sh has held $BIN.lock for two hours"
-building_pid() { # a go build writing into $BIN.tmp that holds no lock (started by an older build.sh)
-  grep -lsF -- "$BIN.tmp/k8s" /proc/[0-9]*/cmdline | head -1 | cut -d/ -f3
-}
-while pid=$(building_pid) && [[ -n "$pid" ]]; do
-  echo "waiting for the running Kubernetes build (pid $pid)"
-  while kill -0 "$pid" 2>/dev/null; do sleep 5; done
-  sleep 5
-done
 if cached; then
   echo "testbed binaries cached in $BIN"
   exit 0
