@@ -25,7 +25,8 @@ final class ImageEventSources {
             .withName("image-pods")
             .withLabelSelector(PodLabels.SELECTOR)
             .withSecondaryToPrimaryMapper(ImageEventSources::imageOf)
-            .withOnUpdateFilter((n, o) -> !Objects.equals(phase(n), phase(o)))
+            .withOnAddFilter(ImageEventSources::concernsImage)
+            .withOnUpdateFilter((n, o) -> !Objects.equals(phase(n), phase(o)) && concernsImage(n))
             .build();
     return List.of(new InformerEventSource<>(pods, context));
   }
@@ -36,6 +37,12 @@ final class ImageEventSources {
     return image == null
         ? Set.of()
         : Set.of(new ResourceID(image, pod.getMetadata().getNamespace()));
+  }
+
+  /** Fetch pods always; task pods only once they succeeded (they may report a node). */
+  private static boolean concernsImage(Pod pod) {
+    String role = pod.getMetadata().getLabels().get(PodLabels.ROLE);
+    return !PodLabels.ROLE_TASK.equals(role) || "Succeeded".equals(phase(pod));
   }
 
   private static String phase(Pod pod) {

@@ -59,8 +59,13 @@ final class TaskStatusUpdates {
     if (status.getStartTime() == null) {
       status.setStartTime(now.toString());
     }
-    status.setMessage("pod " + podName + " created (attempt " + attempt + ")");
+    // The same words as observed(Pending), so seeing the new pod costs no second write.
+    status.setMessage(waitingForNode(podName));
     return this;
+  }
+
+  private static String waitingForNode(String podName) {
+    return "pod " + podName + " is waiting for a node";
   }
 
   /** A pod that has not finished: Pending, Scheduled, Booting or Running. */
@@ -71,7 +76,7 @@ final class TaskStatusUpdates {
     }
     status.setMessage(
         switch (pod.phase()) {
-          case Pending -> "pod " + status.getPodName() + " is waiting for a node";
+          case Pending -> waitingForNode(status.getPodName());
           case Scheduled -> "pod " + status.getPodName() + " is starting on " + pod.nodeName();
           case Booting -> "the agent is fetching the image and booting the VM";
           default -> "the guest is running the command";

@@ -11,12 +11,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /** Installs the committed CRDs (crds/*.yml) and waits until they are served. */
-final class Crds {
+public final class Crds {
   private static final java.util.Set<String> installedOn = new java.util.HashSet<>();
 
   private Crds() {}
 
-  static synchronized void install(KubernetesClient client) throws IOException {
+  public static synchronized void install(KubernetesClient client) throws IOException {
     String server = client.getConfiguration().getMasterUrl();
     if (installedOn.contains(server)) {
       return;
@@ -40,6 +40,7 @@ final class Crds {
               c ->
                   c != null
                       && c.getStatus() != null
+                      && c.getStatus().getConditions() != null
                       && c.getStatus().getConditions().stream()
                           .anyMatch(
                               x ->

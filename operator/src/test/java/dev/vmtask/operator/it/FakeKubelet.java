@@ -13,18 +13,18 @@ import java.util.function.Consumer;
  * Writes what the scheduler and a kubelet would: a Binding, then pod status through the {@code
  * pods/status} subresource. The control-plane-only testbed runs no kubelet.
  */
-final class FakeKubelet {
+public final class FakeKubelet {
   private final KubernetesClient client;
   private final String namespace;
   private final String node;
 
-  FakeKubelet(KubernetesClient client, String namespace, String node) {
+  public FakeKubelet(KubernetesClient client, String namespace, String node) {
     this.client = client;
     this.namespace = namespace;
     this.node = node;
   }
 
-  void bind(String pod) {
+  public void bind(String pod) {
     client
         .bindings()
         .inNamespace(namespace)
@@ -82,7 +82,7 @@ final class FakeKubelet {
   }
 
   /** The agent exited; {@code message} is the termination message (may be null or garbage). */
-  void terminated(String pod, int exitCode, String containerReason, String message) {
+  public void terminated(String pod, int exitCode, String containerReason, String message) {
     status(
         pod,
         s -> {
@@ -142,7 +142,7 @@ final class FakeKubelet {
         .withRestartCount(0);
   }
 
-  static String report(int exitCode, String reason, String message) {
+  public static String report(int exitCode, String reason, String message) {
     return "{\"exitCode\":"
         + exitCode
         + ",\"reason\":\""

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.UUID;
 
 /** Objects of one IT namespace, and the one fake node the tests bind pods to. */
-final class ItCluster {
+public final class ItCluster {
   final KubernetesClient client;
   final String namespace;
   final String node;
@@ -25,7 +25,7 @@ final class ItCluster {
   }
 
   /** A Node object without a kubelet; unschedulable so the scheduler never picks it itself. */
-  static String createNode(KubernetesClient client, String labelValue) {
+  public static String createNode(KubernetesClient client, String labelValue) {
     String name = "it-node-" + UUID.randomUUID().toString().substring(0, 8);
     client
         .nodes()

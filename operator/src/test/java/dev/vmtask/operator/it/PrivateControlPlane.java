@@ -59,6 +59,28 @@ public final class PrivateControlPlane implements AutoCloseable {
     return client;
   }
 
+  /** A kubeconfig for another process (token, server certificate not verified). */
+  public Path writeKubeconfig(Path file) throws IOException {
+    Files.writeString(
+        file,
+        """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: it
+          cluster: {server: "%s", insecure-skip-tls-verify: true}
+        users:
+        - name: it
+          user: {token: "%s"}
+        contexts:
+        - name: it
+          context: {cluster: it, user: it}
+        current-context: it
+        """
+            .formatted(client.getConfiguration().getMasterUrl(), TOKEN));
+    return file;
+  }
+
   private void launch() throws IOException {
     Path bin = binaries();
     int etcdPort = freePort();

@@ -12,8 +12,8 @@ import java.util.Map;
  * The operator in the test JVM, watching one namespace, its agent pods pinned (by node selector) to
  * a label no real node has, so the scheduler leaves them to the test's fake kubelet.
  */
-final class RunningOperator implements AutoCloseable {
-  static final String NODE_LABEL = "vmtask.dev/it-node";
+public final class RunningOperator implements AutoCloseable {
+  public static final String NODE_LABEL = "vmtask.dev/it-node";
   private final Operator operator;
 
   private RunningOperator(Operator operator) {
