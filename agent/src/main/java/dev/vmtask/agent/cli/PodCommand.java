@@ -1,5 +1,6 @@
 package dev.vmtask.agent.cli;
 
+import dev.vmtask.agent.image.ImageSource;
 import dev.vmtask.agent.task.AgentSettings;
 import dev.vmtask.agent.task.Outcome;
 import dev.vmtask.agent.task.Reason;
@@ -28,11 +29,18 @@ public final class PodCommand {
     Outcome outcome;
     try {
       AgentSettings settings = AgentSettings.fromEnv(env);
-      TaskSpec task = TaskSpec.parse(env.getOrDefault("VMTASK_TASK", ""), env);
+      String json = env.getOrDefault("VMTASK_TASK", "");
       TaskRunner runner = new TaskRunner(settings, new FileOutputStream(FileDescriptor.out), diag);
       Signals.abortOnTermination(runner);
-      diag.accept((fetchOnly ? "fetching the image of " : "running ") + task.name());
-      outcome = fetchOnly ? runner.fetch(task) : runner.run(task);
+      if (fetchOnly) {
+        ImageSource image = TaskSpec.parseImage(json, env);
+        diag.accept("fetching " + image);
+        outcome = runner.fetch(image);
+      } else {
+        TaskSpec task = TaskSpec.parse(json, env);
+        diag.accept("running " + task.name());
+        outcome = runner.run(task);
+      }
     } catch (TaskSpecException | IllegalArgumentException e) {
       outcome = new Outcome(Reason.AgentError, 0, e.getMessage(), null, null, List.of(), zero());
     }

@@ -5,6 +5,7 @@ import dev.vmtask.agent.image.ImageCache;
 import dev.vmtask.agent.image.ImageFetchException;
 import dev.vmtask.agent.image.ImageLease;
 import dev.vmtask.agent.image.ImageRejectedException;
+import dev.vmtask.agent.image.ImageSource;
 import dev.vmtask.agent.image.Overlay;
 import dev.vmtask.agent.machine.InvalidMachineException;
 import dev.vmtask.agent.machine.MachineDefinition;
@@ -53,7 +54,7 @@ public final class TaskRunner {
   public Outcome run(TaskSpec task) {
     RunReport report = new RunReport();
     Path vmDir = null;
-    try (ImageLease lease = acquire(task, report)) {
+    try (ImageLease lease = acquire(task.image(), report)) {
       vmDir = createVmDir();
       Path overlay = Overlay.create(lease, vmDir.resolve("disk.qcow2"));
       MachineDefinition machine = resolveMachine(task, lease);
@@ -88,9 +89,9 @@ public final class TaskRunner {
   }
 
   /** Only fetches and validates the image (image pods). */
-  public Outcome fetch(TaskSpec task) {
+  public Outcome fetch(ImageSource image) {
     RunReport report = new RunReport();
-    try (ImageLease lease = acquire(task, report)) {
+    try (ImageLease lease = acquire(image, report)) {
       return report.outcome(Reason.Completed, 0, "image " + lease.digest() + " is in the cache");
     } catch (ImageRejectedException | ImageFetchException e) {
       return report.outcome(Reason.ImageFailed, 0, e.getMessage());
@@ -99,13 +100,13 @@ public final class TaskRunner {
     }
   }
 
-  private ImageLease acquire(TaskSpec task, RunReport report)
+  private ImageLease acquire(ImageSource image, RunReport report)
       throws IOException, ImageRejectedException {
     ImageCache cache = ImageCache.open(settings.cacheDir(), settings.cacheMaxBytes());
     int[] lastPercent = {-1};
     ImageLease lease =
         cache.acquire(
-            task.image(),
+            image,
             p -> {
               if (p.totalBytes() > 0 && p.percent() / 10 != lastPercent[0] / 10) {
                 lastPercent[0] = p.percent();

@@ -35,15 +35,7 @@ public record TaskSpec(
 
   /** Parses the operator's task JSON; header values come from {@code env}. */
   public static TaskSpec parse(String json, Map<String, String> env) throws TaskSpecException {
-    JsonNode t;
-    try {
-      t = JSON.readTree(json);
-    } catch (IOException e) {
-      throw new TaskSpecException("VMTASK_TASK is not valid JSON: " + e.getMessage(), e);
-    }
-    if (t == null || !t.isObject()) {
-      throw new TaskSpecException("VMTASK_TASK must be a JSON object");
-    }
+    JsonNode t = readObject(json);
     try {
       String name = t.path("namespace").asText("") + "/" + t.path("name").asText("");
       return new TaskSpec(
@@ -59,6 +51,29 @@ public record TaskSpec(
     } catch (IllegalArgumentException e) {
       throw new TaskSpecException("invalid task: " + e.getMessage(), e);
     }
+  }
+
+  /** Only the image of a task JSON (image pods carry no command). */
+  public static ImageSource parseImage(String json, Map<String, String> env)
+      throws TaskSpecException {
+    try {
+      return image(readObject(json).path("image"), env);
+    } catch (IllegalArgumentException e) {
+      throw new TaskSpecException("invalid task: " + e.getMessage(), e);
+    }
+  }
+
+  private static JsonNode readObject(String json) throws TaskSpecException {
+    JsonNode t;
+    try {
+      t = JSON.readTree(json);
+    } catch (IOException e) {
+      throw new TaskSpecException("VMTASK_TASK is not valid JSON: " + e.getMessage(), e);
+    }
+    if (t == null || !t.isObject()) {
+      throw new TaskSpecException("VMTASK_TASK must be a JSON object");
+    }
+    return t;
   }
 
   private static ImageSource image(JsonNode image, Map<String, String> env)
