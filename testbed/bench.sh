@@ -62,7 +62,8 @@ leftovers() { # what `down` should have removed; prints nothing when the host is
   grep -F " $STATE/" /proc/self/mountinfo | awk '{print "mount " $5}'
   ip link show cni0 >/dev/null 2>&1 && echo "link cni0"
   iptables -t nat -S 2>/dev/null | grep -E 'vmtask-testbed|KUBE-' | head -3 | sed 's/^/iptables /'
-  ls /run/netns 2>/dev/null | grep '^cni-' | sed 's/^/netns /'
+  local ns
+  for ns in /run/netns/cni-*; do [[ -e "$ns" ]] && echo "netns ${ns##*/}"; done
   return 0
 }
 

@@ -22,7 +22,7 @@ usage() {
   exit 2
 }
 
-archive= import=true build_args=()
+archive='' import=true build_args=()
 while [[ "${1:-}" == --* ]]; do
   case "$1" in
     --build-arg) build_args+=(--build-arg "${2:?--build-arg needs K=V}"); shift 2 ;;
