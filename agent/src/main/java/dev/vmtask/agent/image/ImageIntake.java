@@ -74,7 +74,16 @@ final class ImageIntake {
     ReadAheadInputStream ahead = new ReadAheadInputStream(metered, 1 << 20, 4);
     BufferedInputStream in = new BufferedInputStream(ahead, 64 << 10);
     try (ahead) {
-      ImageFormat format = declared == ImageFormat.AUTO ? detect(in) : declared;
+      ImageFormat detected = detect(in);
+      if (declared != ImageFormat.AUTO && declared != detected) {
+        throw new ImageRejectedException(
+            "the image is declared "
+                + declared
+                + " but starts like "
+                + describe(detected)
+                + " (format confusion)");
+      }
+      ImageFormat format = detected;
       Result r =
           switch (format) {
             case TAR_ZST -> unpackArchive(in, dir);
@@ -122,6 +131,14 @@ final class ImageIntake {
       return ImageFormat.TAR_ZST;
     }
     return Qcow2Header.hasMagic(head) ? ImageFormat.QCOW2 : ImageFormat.RAW;
+  }
+
+  private static String describe(ImageFormat detected) {
+    return switch (detected) {
+      case TAR_ZST -> "zstd-compressed data (magic 28 b5 2f fd)";
+      case QCOW2 -> "a qcow2 file (magic QFI\\xfb)";
+      default -> "neither zstd nor qcow2 (no known magic)";
+    };
   }
 
   private Result unpackArchive(InputStream in, Path dir) throws IOException {

@@ -227,7 +227,7 @@ class HostileArchiveTest {
         IntakeLimits.DEFAULT,
         ImageFormat.TAR_ZST,
         null,
-        "the image archive is corrupt or truncated");
+        "the image is declared tar.zst but starts like neither zstd nor qcow2 (no known magic)");
   }
 
   @Test
@@ -365,7 +365,7 @@ class HostileArchiveTest {
         IntakeLimits.DEFAULT,
         ImageFormat.RAW,
         null,
-        "the raw image is declared raw but starts with the qcow2 magic");
+        "the image is declared raw but starts like a qcow2 file (magic QFI\\xfb) (format confusion)");
   }
 
   @Test
