@@ -5,7 +5,8 @@
 #  2. instance creation (Overlay.create) on a 10 GiB and on a 100 MiB image.
 # Usage: agent/bench/import-throughput.sh [DATA_MIB (default 768)] [RUNS (default 3)]
 #        (RUNS=0 skips the import part)
-# Needs: java 17, qemu-img, tar, zstd, curl, python3; builds the agent jar if missing.
+# Needs: java 17, qemu-img, GNU tar, zstd, curl, python3, bc (Debian: qemu-utils tar zstd curl
+# python3 bc); builds the agent jar if missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA_MIB=${1:-768}
