@@ -60,7 +60,12 @@ final class CacheLocks {
       FileChannel ch = null;
       try {
         ch = open(file);
-        FileLock lock = ch.tryLock();
+        FileLock lock;
+        try {
+          lock = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+          lock = null; // this thread already holds it (the mutex is reentrant): busy
+        }
         if (lock == null) {
           ch.close();
           mutex.unlock();
