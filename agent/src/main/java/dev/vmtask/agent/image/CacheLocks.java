@@ -60,12 +60,7 @@ final class CacheLocks {
       FileChannel ch = null;
       try {
         ch = open(file);
-        FileLock lock;
-        try {
-          lock = ch.tryLock();
-        } catch (OverlappingFileLockException e) {
-          lock = null; // this thread already holds it (the mutex is reentrant): busy
-        }
+        FileLock lock = tryLock(ch);
         if (lock == null) {
           ch.close();
           mutex.unlock();
@@ -87,6 +82,14 @@ final class CacheLocks {
         mutex.unlock();
         throw e;
       }
+    }
+  }
+
+  private static FileLock tryLock(FileChannel ch) throws IOException {
+    try {
+      return ch.tryLock();
+    } catch (OverlappingFileLockException e) {
+      return null; // this thread already holds it (the mutex is reentrant): busy
     }
   }
 
