@@ -44,9 +44,13 @@ class PodModeIT {
   }
 
   private Process start(ObjectNode task) throws Exception {
+    return start("pod", task);
+  }
+
+  private Process start(String command, ObjectNode task) throws Exception {
     Files.createDirectories(tmp.resolve("scratch"));
     ProcessBuilder pb =
-        new ProcessBuilder("java", "-XX:+UseSerialGC", "-Xmx64m", "-jar", JAR.toString(), "pod");
+        new ProcessBuilder("java", "-XX:+UseSerialGC", "-Xmx64m", "-jar", JAR.toString(), command);
     Map<String, String> env = pb.environment();
     env.put("VMTASK_TASK", JSON.writeValueAsString(task));
     env.put("VMTASK_CACHE_DIR", CACHE.toString());
@@ -122,5 +126,41 @@ class PodModeIT {
     JsonNode m = terminationMessage();
     assertThat(m.path("reason").asText()).isEqualTo("AgentError");
     assertThat(m.path("message").asText()).contains("exactly one of command and script");
+  }
+
+  @Test
+  void fetchValidatesTheImageAndReportsItsDigest() throws Exception {
+    String digest =
+        java.util.HexFormat.of()
+            .formatHex(
+                java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(Files.readAllBytes(GuestTestImage.archive())));
+    ObjectNode t = JSON.createObjectNode();
+    t.set("image", task("true").get("image"));
+    ((ObjectNode) t.get("image")).put("sha256", digest);
+
+    Process p = start("fetch", t);
+
+    assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
+    assertThat(p.exitValue()).as(Files.readString(tmp.resolve("stderr"))).isZero();
+    JsonNode m = terminationMessage();
+    assertThat(m.path("reason").asText()).isEqualTo("Completed");
+    assertThat(m.path("image").path("digest").asText()).isEqualTo("sha256:" + digest);
+    assertThat(m.path("image").path("virtualSizeBytes").asLong()).isPositive();
+  }
+
+  @Test
+  void fetchOfAnImageWithTheWrongDigestIsImageFailed() throws Exception {
+    ObjectNode t = JSON.createObjectNode();
+    t.set("image", task("true").get("image"));
+    ((ObjectNode) t.get("image")).put("sha256", "0".repeat(64));
+
+    Process p = start("fetch", t);
+
+    assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(125);
+    JsonNode m = terminationMessage();
+    assertThat(m.path("reason").asText()).isEqualTo("ImageFailed");
+    assertThat(m.path("message").asText()).contains("0".repeat(64));
   }
 }
