@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-3}
 guest=$("$here/../guest/build-test-image.sh" 2>/dev/null | sed -n 's/^GUEST_DIR=//p')
 cache=${VMTASK_BENCH_CACHE:-$HOME/.cache/vmtask/bench-images}
-export HERE="$here" GUEST="$guest" CACHE="$cache" RUNS="$runs"
+export HERE="$here" GUEST="$guest" CACHE="$cache" RUNS="$runs" VMTASK_STOP_GRACE_SECONDS=1
 python3 - <<'PY'
 import os, statistics, subprocess, tempfile, time
 
@@ -25,7 +25,9 @@ def until(cmd, marker, stream):
                 return time.monotonic() - t0
         raise SystemExit("marker %r never seen from %s" % (marker, cmd[0]))
     finally:
-        p.kill(); p.wait()
+        # SIGTERM: the agent aborts and takes QEMU down (SIGKILL would leave that to the kernel's
+        # parent-death signal).
+        p.terminate(); p.wait(timeout=120)
 
 def bare():
     with tempfile.TemporaryDirectory() as d:

@@ -6,8 +6,10 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +50,7 @@ public final class VirtualMachine implements AutoCloseable {
   public static VirtualMachine start(
       List<String> command, VmFiles files, Consumer<String> diagnostics)
       throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(command);
+    ProcessBuilder pb = new ProcessBuilder(withParentDeathSignal(command));
     // QEMU needs no variables from the agent (e.g. image download headers).
     Map<String, String> env = pb.environment();
     env.keySet().removeIf(k -> !k.equals("PATH") && !k.equals("HOME") && !k.equals("TMPDIR"));
@@ -66,6 +68,23 @@ public final class VirtualMachine implements AutoCloseable {
       vm.close();
       throw e;
     }
+  }
+
+  /**
+   * QEMU must not outlive the agent, even when the agent is killed with SIGKILL (then no Java code
+   * runs). {@code setpriv --pdeathsig KILL} (util-linux) makes the kernel kill QEMU when the thread
+   * that started it ends; that thread is the one that runs the session until QEMU is gone.
+   */
+  private static List<String> withParentDeathSignal(List<String> command) {
+    String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+    for (String dir : path.split(":")) {
+      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "setpriv"))) {
+        List<String> wrapped = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "--"));
+        wrapped.addAll(command);
+        return wrapped;
+      }
+    }
+    return command;
   }
 
   public long pid() {

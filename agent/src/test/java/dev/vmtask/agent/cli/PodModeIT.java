@@ -115,6 +115,27 @@ class PodModeIT {
   }
 
   @Test
+  void qemuDoesNotOutliveAnAgentKilledWithSigkill() throws Exception {
+    Process p = start(task("echo started; sleep 1000"));
+    Path ready = tmp.resolve("scratch/guest-running");
+    long end = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+    while (!Files.exists(ready) && p.isAlive() && System.nanoTime() < end) {
+      Thread.sleep(200);
+    }
+    assertThat(ready).as("readiness file").exists();
+    ProcessHandle qemu =
+        p.descendants()
+            .filter(h -> h.info().command().orElse("").contains("qemu"))
+            .findFirst()
+            .orElseThrow();
+
+    p.destroyForcibly(); // SIGKILL: no Java code runs, the kernel's parent-death signal must act
+
+    assertThat(qemu.onExit()).succeedsWithin(Duration.ofSeconds(30));
+    assertThat(qemu.isAlive()).isFalse();
+  }
+
+  @Test
   void aBadTaskIsAnAgentErrorWithAClearMessage() throws Exception {
     ObjectNode t = task("true");
     t.putArray("command").add("true"); // both command and script
