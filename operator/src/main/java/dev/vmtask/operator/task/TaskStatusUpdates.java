@@ -10,6 +10,7 @@ import dev.vmtask.api.task.VirtualMachineTaskStatus;
 import dev.vmtask.operator.Conditions;
 import dev.vmtask.operator.pod.PodObservation;
 import dev.vmtask.operator.pod.TerminationReport;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -82,6 +83,24 @@ final class TaskStatusUpdates {
           default -> "the guest is running the command";
         });
     return this;
+  }
+
+  /** The attempt {@code pod} belongs to, in case the status read did not show it yet. */
+  TaskStatusUpdates onAttempt(int attempt, Pod pod) {
+    if (status.getAttempts() == null || status.getAttempts() < attempt) {
+      status.setAttempts(attempt);
+      status.setNextAttemptTime(null);
+    }
+    status.setPodName(pod.getMetadata().getName());
+    if (status.getStartTime() == null) {
+      String created = pod.getMetadata().getCreationTimestamp();
+      status.setStartTime(created != null ? created : now.toString());
+    }
+    return this;
+  }
+
+  int attempts() {
+    return status.getAttempts() == null ? 0 : status.getAttempts();
   }
 
   /** Records the pod's node, if it got one. */

@@ -90,7 +90,7 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
     if (attempts.latest() == 0 || attempts.latestPod() == null) {
       return start(task, Math.max(1, attempts.latest()), next, context);
     }
-    return observe(task, attempts.latestPod(), next);
+    return observe(task, attempts.latest(), attempts.latestPod(), next);
   }
 
   /** The pod was seen scheduled: follow it; if it vanished, its node (or someone) took it. */
@@ -106,7 +106,7 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
               null);
       return ended(task, lost, next);
     }
-    return observe(task, pod, next);
+    return observe(task, attempts.latest(), pod, next);
   }
 
   /** Delete the task once its TTL has passed. */
@@ -169,7 +169,9 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
     return null;
   }
 
-  private Duration observe(VirtualMachineTask task, Pod pod, TaskStatusUpdates next) {
+  private Duration observe(VirtualMachineTask task, int attempt, Pod pod, TaskStatusUpdates next) {
+    // The read status may predate this pod (a write not yet in the cache): the pod decides.
+    next.onAttempt(attempt, pod);
     PodObservation seen = PodObserver.observe(pod);
     if (seen.finished()) {
       return ended(task, seen.outcome(), next.onNode(seen.nodeName()));
@@ -181,10 +183,7 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
   /** Succeed, fail for good, or schedule the next attempt after its backoff. */
   private Duration ended(
       VirtualMachineTask task, PodObservation.Outcome outcome, TaskStatusUpdates next) {
-    int attempt =
-        task.getStatus() == null || task.getStatus().getAttempts() == null
-            ? 1
-            : task.getStatus().getAttempts();
+    int attempt = Math.max(1, next.attempts());
     int limit = task.getSpec().getBackoffLimit() == null ? 0 : task.getSpec().getBackoffLimit();
     if (!outcome.succeeded() && outcome.reason().isRetryable() && attempt <= limit) {
       Instant failedAt =

@@ -1,0 +1,72 @@
+package dev.vmtask.operator.task;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vmtask.api.task.TaskPhase;
+import dev.vmtask.api.task.TaskReason;
+import dev.vmtask.api.task.VirtualMachineTaskStatus;
+import dev.vmtask.operator.Fixtures;
+import dev.vmtask.operator.pod.PodObservation;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class TaskStatusUpdatesTest {
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private static final Instant T1 = Instant.parse("2026-01-01T00:01:00Z");
+
+  @Test
+  void aStatusReadBeforeThePodWasRecordedStillNamesThePod() {
+    // The cache still shows no status, but the pod of attempt 1 exists: observing it must not
+    // write a status without podName/attempts (server-side apply would drop those fields).
+    Pod pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName("t-1")
+            .withCreationTimestamp("2026-01-01T00:00:00Z")
+            .endMetadata()
+            .build();
+    VirtualMachineTaskStatus s =
+        new TaskStatusUpdates(null, 1, T1)
+            .onAttempt(1, pod)
+            .observed(new PodObservation(TaskPhase.Pending, null, null))
+            .build();
+    assertThat(s.getPodName()).isEqualTo("t-1");
+    assertThat(s.getAttempts()).isEqualTo(1);
+    assertThat(s.getStartTime()).isEqualTo("2026-01-01T00:00:00Z");
+    assertThat(s.getMessage()).isEqualTo("pod t-1 is waiting for a node");
+  }
+
+  @Test
+  void conditionsFollowThePhaseAndKeepTheirTransitionTimes() {
+    VirtualMachineTaskStatus s = new TaskStatusUpdates(null, 1, T0).podCreated("t-1", 1).build();
+    assertThat(condition(s, "Scheduled").getReason()).isEqualTo("PodPending");
+    s =
+        new TaskStatusUpdates(s, 1, T1)
+            .observed(new PodObservation(TaskPhase.Running, "node-a", null))
+            .build();
+    assertThat(condition(s, "Scheduled").getStatus()).isEqualTo("True");
+    assertThat(condition(s, "Running").getLastTransitionTime()).isEqualTo(T1.toString());
+    assertThat(condition(s, "Complete").getLastTransitionTime()).isEqualTo(T0.toString());
+    var outcome =
+        new PodObservation.Outcome(
+            3, TaskReason.NonZeroExit, "exit 3", null, "2026-01-01T00:02:00Z");
+    s =
+        new TaskStatusUpdates(s, 1, T1)
+            .finished(outcome, Fixtures.task("ns", "t", "i").getSpec())
+            .build();
+    assertThat(s.getPhase()).isEqualTo(TaskPhase.Failed);
+    assertThat(s.getCompletionTime()).isEqualTo("2026-01-01T00:02:00Z");
+    assertThat(condition(s, "Failed").getReason()).isEqualTo("NonZeroExit");
+    assertThat(condition(s, "Running").getStatus()).isEqualTo("False");
+  }
+
+  private static Condition condition(VirtualMachineTaskStatus s, String type) {
+    return s.getConditions().stream()
+        .filter(c -> c.getType().equals(type))
+        .findFirst()
+        .orElseThrow();
+  }
+}
