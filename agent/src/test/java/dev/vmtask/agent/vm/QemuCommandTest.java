@@ -41,7 +41,7 @@ class QemuCommandTest {
         .isEqualTo(
             "user,id=net0,net=169.254.0.0/16,restrict=on,"
                 + "guestfwd=tcp:169.254.169.254:80-cmd:socat -t 3600 - TCP:127.0.0.1:4321");
-    assertThat(a).contains("e1000,netdev=net0,mac=" + m.mac());
+    assertThat(a).contains("e1000,netdev=net0,mac=" + m.mac() + ",romfile=");
     assertThat(a).contains("virtio-blk-pci,drive=disk0,bootindex=1");
     assertThat(after(a, "-drive")).startsWith("file=/s/disk.qcow2,format=qcow2,if=none,id=disk0");
     assertThat(a).contains("-no-reboot", "-pidfile", "/scratch/vm1/qemu.pid");
