@@ -30,17 +30,29 @@ public final class HealthServer implements AutoCloseable {
     server.createContext(
         "/readyz",
         x -> {
-          var info = operator.getRuntimeInfo();
-          boolean ready = info.isStarted() && info.allEventSourcesAreHealthy();
+          String problem = readinessProblem(operator);
           reply(
               x,
-              ready ? 200 : 503,
-              ready ? "ok\n" : "not ready: " + info.unhealthyEventSources() + "\n",
+              problem == null ? 200 : 503,
+              problem == null ? "ok\n" : "not ready: " + problem + "\n",
               "text/plain");
         });
     server.createContext(
         "/metrics",
         x -> reply(x, 200, registry.scrape(), "text/plain; version=0.0.4; charset=utf-8"));
+  }
+
+  /** Null when ready, else why not. */
+  private static String readinessProblem(Operator operator) {
+    var info = operator.getRuntimeInfo();
+    if (!info.isStarted()) {
+      return "operator not started (or not the leader)";
+    }
+    try {
+      return info.allEventSourcesAreHealthy() ? null : "unhealthy " + info.unhealthyEventSources();
+    } catch (RuntimeException e) { // controllers still starting
+      return e.toString();
+    }
   }
 
   public HealthServer start() {
