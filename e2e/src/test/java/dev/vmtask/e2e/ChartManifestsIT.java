@@ -75,7 +75,8 @@ class ChartManifestsIT {
     TemplateCommand template =
         new Helm(RepoRoot.chart())
             .template()
-            .withName("vmtask")
+            // Not the release name of the end-to-end tests, whose cluster objects may exist.
+            .withName("vmtask-strict-check")
             .withNamespace(namespace)
             .withKubeVersion("1.35.4");
     values.forEach(template::set);

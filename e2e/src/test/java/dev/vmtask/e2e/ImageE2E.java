@@ -99,6 +99,8 @@ class ImageE2E {
     assertThat(tasks.image("cached").getStatus().getNodes())
         .extracting("name")
         .contains(first.getStatus().getNodeName());
-    assertThat(tasks.log(second)).contains("second");
+    assertThat(tasks.log(second))
+        .as("log of the second task, status %s", second.getStatus())
+        .contains("second");
   }
 }

@@ -131,7 +131,7 @@ final class Tasks {
   /** The guest's output: the log of the task pod's agent container. */
   String log(VirtualMachineTask task) {
     if (task == null || task.getStatus() == null || task.getStatus().getPodName() == null) {
-      return "<no pod>";
+      return "<no pod in the task's status>";
     }
     try {
       return client
