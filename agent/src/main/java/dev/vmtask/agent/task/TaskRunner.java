@@ -60,7 +60,11 @@ public final class TaskRunner {
       MachineDefinition machine = resolveMachine(task, lease);
       Acceleration accel =
           new AccelerationProbe(
-                  settings.qemuBinary(), settings.kvmDevice(), settings.cacheDir(), diagnostics)
+                  settings.qemuBinary(),
+                  settings.kvmDevice(),
+                  settings.cacheDir(),
+                  vmDir,
+                  diagnostics)
               .resolve(task.acceleration(), machine.cpu());
       report.acceleration(accel.id());
       diagnostics.accept(

@@ -24,13 +24,22 @@ public final class AccelerationProbe {
   private final String qemuBinary;
   private final Path kvmDevice;
   private final Path cacheFile;
+  private final Path workDir;
   private final Consumer<String> diagnostics;
 
-  /** {@code cacheDir} may be null (no caching). */
+  /**
+   * {@code cacheDir} may be null (no caching); the probe disk is written to {@code workDir} (pods
+   * have a read-only root file system, so not /tmp).
+   */
   public AccelerationProbe(
-      String qemuBinary, Path kvmDevice, Path cacheDir, Consumer<String> diagnostics) {
+      String qemuBinary,
+      Path kvmDevice,
+      Path cacheDir,
+      Path workDir,
+      Consumer<String> diagnostics) {
     this.qemuBinary = qemuBinary;
     this.kvmDevice = kvmDevice;
+    this.workDir = workDir;
     this.cacheFile = cacheDir == null ? null : cacheDir.resolve("kvm-probe.txt");
     this.diagnostics = diagnostics;
   }
@@ -100,7 +109,7 @@ public final class AccelerationProbe {
 
   /** Boots the probe sector under {@code accel}; true when it printed its marker in time. */
   boolean bootsUnder(Acceleration accel, String cpuModel) throws IOException, InterruptedException {
-    Path dir = Files.createTempDirectory("vmtask-probe");
+    Path dir = Files.createTempDirectory(workDir, "probe");
     Path disk = dir.resolve("probe.img");
     Files.write(disk, bootSector());
     Process p =
