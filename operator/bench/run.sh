@@ -14,6 +14,7 @@ tasks=${1:-1000}
 nice mvn -B -q -f ../pom.xml -pl operator -am install -DskipTests
 # The benchmark runs in its own JVM (exec:exec), so it exits with its own status.
 props=(-Dbench.tasks="$tasks" -Dbench.jar=target/vmtask-operator.jar -Dthreads="${THREADS:-20}")
-[[ -n "${JVM_FLAGS:-}" ]] && props+=(-Dbench.jvmFlags="$JVM_FLAGS")
+# JVM_FLAGS reaches the benchmark through the environment (it holds spaces).
+export JVM_FLAGS
 mvn -B -q exec:exec -Dexec.executable=java -Dexec.classpathScope=test \
   -Dexec.args="${props[*]} -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -classpath %classpath dev.vmtask.operator.bench.CreationBenchmark"

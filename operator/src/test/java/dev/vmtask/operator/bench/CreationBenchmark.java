@@ -59,7 +59,8 @@ public final class CreationBenchmark {
   private static void run() throws Exception {
     int n = Integer.parseInt(System.getProperty("bench.tasks", "1000"));
     Path jar = Path.of(System.getProperty("bench.jar", "target/vmtask-operator.jar"));
-    String jvmFlags = System.getProperty("bench.jvmFlags", CHART_JVM_FLAGS);
+    String fromEnv = System.getenv("JVM_FLAGS");
+    String jvmFlags = fromEnv == null || fromEnv.isBlank() ? CHART_JVM_FLAGS : fromEnv;
     Map<String, String> extraEnv =
         Map.of("VMTASK_RECONCILIATION_THREADS", System.getProperty("threads", "20"));
     try (PrivateControlPlane cp = PrivateControlPlane.start()) {
