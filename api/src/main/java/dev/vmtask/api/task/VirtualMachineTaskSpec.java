@@ -29,6 +29,9 @@ import java.util.Map;
 @ValidationRule(
     value = "!has(self.env) || self.env.all(e, self.env.exists_one(f, f.name == e.name))",
     message = "env names must be unique")
+@ValidationRule(
+    value = "!has(self.screenshot) || !self.screenshot",
+    message = "screenshot: true is not supported yet; leave it false")
 public class VirtualMachineTaskSpec {
   @JsonPropertyDescription("Name of the VMImage to boot, in the task's namespace.")
   @Required
@@ -94,7 +97,9 @@ public class VirtualMachineTaskSpec {
   @Default("auto")
   private Acceleration acceleration;
 
-  @JsonPropertyDescription("Take a screenshot of the display when the command ends.")
+  @JsonPropertyDescription(
+      "Reserved for a screenshot of the display when the command ends. Not supported yet:"
+          + " only false is accepted.")
   @Default("false")
   private Boolean screenshot;
 

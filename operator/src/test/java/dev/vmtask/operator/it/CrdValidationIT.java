@@ -76,6 +76,7 @@ class CrdValidationIT {
             Map.of("command", List.of("x"), "script", "y"),
             "exactly one of command or script must be set"),
         Arguments.of(Map.of(), "exactly one of command or script must be set"),
+        Arguments.of(cmd("screenshot", true), "screenshot: true is not supported yet"),
         Arguments.of(Map.of("command", List.of()), "spec.command: Invalid value: 0"),
         Arguments.of(cmd("machine", Map.of("cpus", -1)), "spec.machine.cpus: Invalid value: -1"),
         Arguments.of(cmd("machine", Map.of("cpus", 65)), "should be less than or equal to 64"),
