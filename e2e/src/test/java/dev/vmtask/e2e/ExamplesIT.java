@@ -3,22 +3,20 @@ package dev.vmtask.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.vmtask.testbed.Crds;
 import dev.vmtask.testbed.TestNamespace;
 import dev.vmtask.testbed.Testbed;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -30,22 +28,7 @@ class ExamplesIT {
 
   @BeforeAll
   static void installCrds(KubernetesClient client) throws IOException {
-    try (DirectoryStream<Path> files =
-        Files.newDirectoryStream(RepoRoot.get().resolve("crds"), "*.yml")) {
-      for (Path file : files) {
-        try (InputStream in = Files.newInputStream(file)) {
-          CustomResourceDefinition crd =
-              client.apiextensions().v1().customResourceDefinitions().load(in).item();
-          client.resource(crd).forceConflicts().serverSideApply();
-          client
-              .apiextensions()
-              .v1()
-              .customResourceDefinitions()
-              .withName(crd.getMetadata().getName())
-              .waitUntilCondition(ExamplesIT::established, 60, TimeUnit.SECONDS);
-        }
-      }
-    }
+    Crds.install(client, RepoRoot.get().resolve("crds"));
   }
 
   @Test
@@ -105,12 +88,5 @@ class ExamplesIT {
 
   private static List<HasMetadata> load(KubernetesClient client, String yaml) {
     return client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items();
-  }
-
-  private static boolean established(CustomResourceDefinition crd) {
-    return crd != null
-        && crd.getStatus() != null
-        && crd.getStatus().getConditions().stream()
-            .anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True"));
   }
 }

@@ -5,12 +5,12 @@ import dev.vmtask.api.image.VMImage;
 import dev.vmtask.api.task.VirtualMachineTask;
 import dev.vmtask.operator.Fixtures;
 import dev.vmtask.operator.OperatorConfig;
-import dev.vmtask.operator.it.Crds;
 import dev.vmtask.operator.it.FakeKubelet;
 import dev.vmtask.operator.it.ItCluster;
 import dev.vmtask.operator.it.PrivateControlPlane;
 import dev.vmtask.operator.it.RunningOperator;
 import dev.vmtask.operator.pod.TaskPodFactory;
+import dev.vmtask.testbed.Crds;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -65,7 +65,7 @@ public final class CreationBenchmark {
         Map.of("VMTASK_RECONCILIATION_THREADS", System.getProperty("threads", "20"));
     try (PrivateControlPlane cp = PrivateControlPlane.start()) {
       KubernetesClient client = cp.kubernetesClient();
-      Crds.install(client);
+      Crds.install(client, Path.of("../crds"));
       String label = "bench";
       String node = ItCluster.createNode(client, label);
       String pod = "{\"" + RunningOperator.NODE_LABEL + "\":\"" + label + "\"}";

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vmtask.api.task.VirtualMachineTask;
+import dev.vmtask.testbed.Crds;
 import dev.vmtask.testbed.TestNamespace;
 import dev.vmtask.testbed.Testbed;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -12,6 +13,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,7 +29,7 @@ class CrdValidationIT {
 
   @BeforeAll
   static void installCrds(KubernetesClient client) throws Exception {
-    Crds.install(client);
+    Crds.install(client, Path.of("../crds"));
   }
 
   @Test

@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vmtask.operator.HealthServer;
 import dev.vmtask.operator.OperatorConfig;
 import dev.vmtask.operator.VmtaskOperator;
+import dev.vmtask.testbed.Crds;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +23,7 @@ class HealthServerIT {
   @Test
   void probesFollowTheOperatorAndMetricsArePrometheusText() throws Exception {
     var client = PrivateControlPlane.client();
-    Crds.install(client);
+    Crds.install(client, Path.of("../crds"));
     var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     var config = OperatorConfig.fromEnv(Map.of("VMTASK_WATCH_NAMESPACES", "default"));
     var operator = VmtaskOperator.create(config, client, registry, "health-it");

@@ -2,8 +2,10 @@ package dev.vmtask.operator.it;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.vmtask.testbed.Crds;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -18,7 +20,7 @@ final class ItSupport implements AutoCloseable {
   private final Map<String, String> env;
 
   ItSupport(Map<String, String> env) throws Exception {
-    Crds.install(client);
+    Crds.install(client, Path.of("../crds"));
     this.env = env;
     String ns = "it-" + UUID.randomUUID().toString().substring(0, 8);
     client

@@ -1,4 +1,4 @@
-package dev.vmtask.operator.it;
+package dev.vmtask.testbed;
 
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -6,23 +6,28 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-/** Installs the committed CRDs (crds/*.yml) and waits until they are served. */
+/**
+ * Installs CRDs from a directory of YAML files (the committed crds/) and waits until they are
+ * served.
+ */
 public final class Crds {
-  private static final java.util.Set<String> installedOn = new java.util.HashSet<>();
+  private static final Set<String> installedOn = new HashSet<>();
 
   private Crds() {}
 
-  public static synchronized void install(KubernetesClient client) throws IOException {
-    String server = client.getConfiguration().getMasterUrl();
-    if (installedOn.contains(server)) {
+  public static synchronized void install(KubernetesClient client, Path dir) throws IOException {
+    String key = client.getConfiguration().getMasterUrl() + " " + dir.toAbsolutePath().normalize();
+    if (installedOn.contains(key)) {
       return;
     }
     List<Path> files;
-    try (Stream<Path> s = Files.list(Path.of("../crds"))) {
+    try (Stream<Path> s = Files.list(dir)) {
       files = s.filter(p -> p.toString().endsWith(".yml")).sorted().toList();
     }
     for (Path file : files) {
@@ -49,6 +54,6 @@ public final class Crds {
               60,
               TimeUnit.SECONDS);
     }
-    installedOn.add(server);
+    installedOn.add(key);
   }
 }
