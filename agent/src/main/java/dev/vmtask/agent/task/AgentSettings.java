@@ -43,51 +43,6 @@ public record AgentSettings(
         scratch.resolve("guest-running"));
   }
 
-  public AgentSettings withReadinessFile(Path file) {
-    return new AgentSettings(
-        cacheDir,
-        cacheMaxBytes,
-        scratchDir,
-        limits,
-        qemuBinary,
-        kvmDevice,
-        bootTimeout,
-        stopGrace,
-        artifactMaxFileBytes,
-        artifactMaxTotalBytes,
-        file);
-  }
-
-  public AgentSettings withScratchDir(Path dir) {
-    return new AgentSettings(
-        cacheDir,
-        cacheMaxBytes,
-        dir,
-        limits,
-        qemuBinary,
-        kvmDevice,
-        bootTimeout,
-        stopGrace,
-        artifactMaxFileBytes,
-        artifactMaxTotalBytes,
-        readinessFile);
-  }
-
-  public AgentSettings withCacheDir(Path dir) {
-    return new AgentSettings(
-        dir,
-        cacheMaxBytes,
-        scratchDir,
-        limits,
-        qemuBinary,
-        kvmDevice,
-        bootTimeout,
-        stopGrace,
-        artifactMaxFileBytes,
-        artifactMaxTotalBytes,
-        readinessFile);
-  }
-
   private static long number(Map<String, String> env, String name, long fallback) {
     String v = env.get(name);
     if (v == null || v.isBlank()) {
