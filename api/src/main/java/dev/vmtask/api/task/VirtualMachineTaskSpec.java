@@ -30,8 +30,10 @@ import java.util.Map;
     value = "!has(self.env) || self.env.all(e, self.env.exists_one(f, f.name == e.name))",
     message = "env names must be unique")
 @ValidationRule(
-    value = "!has(self.screenshot) || !self.screenshot",
-    message = "screenshot: true is not supported yet; leave it false")
+    value =
+        "!has(self.screenshot) || !has(self.machine) || !has(self.machine.graphics)"
+            + " || self.machine.graphics != 'none'",
+    message = "a screenshot needs a display: remove machine.graphics none or the screenshot")
 public class VirtualMachineTaskSpec {
   @JsonPropertyDescription("Name of the VMImage to boot, in the task's namespace.")
   @Required
@@ -98,10 +100,8 @@ public class VirtualMachineTaskSpec {
   private Acceleration acceleration;
 
   @JsonPropertyDescription(
-      "Reserved for a screenshot of the display when the command ends. Not supported yet:"
-          + " only false is accepted.")
-  @Default("false")
-  private Boolean screenshot;
+      "Capture the VM's display as a PNG before the VM is stopped; status.screenshot says where.")
+  private Screenshot screenshot;
 
   public String getImage() {
     return image;
@@ -215,11 +215,11 @@ public class VirtualMachineTaskSpec {
     this.acceleration = acceleration;
   }
 
-  public Boolean getScreenshot() {
+  public Screenshot getScreenshot() {
     return screenshot;
   }
 
-  public void setScreenshot(Boolean screenshot) {
+  public void setScreenshot(Screenshot screenshot) {
     this.screenshot = screenshot;
   }
 }

@@ -46,6 +46,9 @@ public class VirtualMachineTaskStatus {
   @JsonPropertyDescription("Artifacts stored by the last attempt.")
   private List<ArtifactResult> artifacts;
 
+  @JsonPropertyDescription("The screenshot the last attempt stored (name screenshot).")
+  private ArtifactResult screenshot;
+
   @JsonPropertyDescription("Acceleration the last attempt used: kvm or tcg.")
   private String acceleration;
 
@@ -149,6 +152,14 @@ public class VirtualMachineTaskStatus {
 
   public void setArtifacts(List<ArtifactResult> artifacts) {
     this.artifacts = artifacts;
+  }
+
+  public ArtifactResult getScreenshot() {
+    return screenshot;
+  }
+
+  public void setScreenshot(ArtifactResult screenshot) {
+    this.screenshot = screenshot;
   }
 
   public String getAcceleration() {

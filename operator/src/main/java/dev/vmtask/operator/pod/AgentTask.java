@@ -4,6 +4,7 @@ import dev.vmtask.api.image.ImageFormat;
 import dev.vmtask.api.machine.Machine;
 import dev.vmtask.api.task.Acceleration;
 import dev.vmtask.api.task.ArtifactType;
+import dev.vmtask.api.task.ScreenshotPolicy;
 import dev.vmtask.api.task.TaskNetwork;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,7 @@ public record AgentTask(
     List<Artifact> artifacts,
     TaskNetwork network,
     Acceleration acceleration,
-    Boolean screenshot) {
+    Screenshot screenshot) {
 
   /** The image to fetch; {@code sha256} is null only for an unverified, not yet pinned image. */
   public record Image(
@@ -36,6 +37,9 @@ public record AgentTask(
 
   /** A download header whose value the agent reads from the environment variable {@code env}. */
   public record Header(String name, String env) {}
+
+  /** Capture the display; {@code destination} is the directory where its volume is mounted. */
+  public record Screenshot(ScreenshotPolicy when, String destination) {}
 
   /** An artifact; {@code destination} is the directory where its volume is mounted. */
   public record Artifact(String name, String path, ArtifactType type, String destination) {}

@@ -6,6 +6,9 @@ import dev.vmtask.api.machine.Machine;
 import dev.vmtask.api.task.Acceleration;
 import dev.vmtask.api.task.Artifact;
 import dev.vmtask.api.task.ArtifactType;
+import dev.vmtask.api.task.ArtifactVolume;
+import dev.vmtask.api.task.Screenshot;
+import dev.vmtask.api.task.ScreenshotPolicy;
 import dev.vmtask.api.task.VirtualMachineTask;
 import dev.vmtask.api.task.VirtualMachineTaskSpec;
 import dev.vmtask.operator.OperatorConfig;
@@ -31,6 +34,7 @@ import java.util.Map;
 /** Builds the pod of one task attempt, exactly as docs/agent-contract.md describes it. */
 public final class TaskPodFactory {
   static final String ARTIFACTS_DIR = "/artifacts";
+  static final String SCREENSHOT_DIR = "/screenshot";
   static final String GUEST_RUNNING_FILE = AgentPodTemplate.SCRATCH_DIR + "/guest-running";
 
   /** Weight of the preference for nodes that already hold the image. */
@@ -74,7 +78,7 @@ public final class TaskPodFactory {
           .addToVolumes(AgentPodTemplate.hostPathVolume("kvm", "/dev/kvm", "CharDevice"))
           .endSpec();
     }
-    addArtifacts(spec.getArtifacts(), pod, agent);
+    addClaimMounts(claimMounts(spec), pod, agent);
     return pod.editMetadata()
         .addToAnnotations(PodLabels.IMAGE_ANNOTATION, image.getMetadata().getName())
         .endMetadata()
@@ -121,31 +125,53 @@ public final class TaskPodFactory {
         artifacts,
         spec.getNetwork(),
         spec.getAcceleration(),
-        spec.getScreenshot());
+        screenshot(spec.getScreenshot()));
+  }
+
+  private static AgentTask.Screenshot screenshot(Screenshot s) {
+    if (s == null) {
+      return null;
+    }
+    return new AgentTask.Screenshot(
+        s.getWhen() == null ? ScreenshotPolicy.ON_FAILURE : s.getWhen(), SCREENSHOT_DIR);
   }
 
   private Quantity memory(Machine machine) {
     return AgentPodTemplate.mebibytes((long) machine.getMemoryMiB() + config.memoryOverheadMiB());
   }
 
-  /** One volume per claim, one mount per artifact at its destination, writable by the agent. */
-  private static void addArtifacts(
-      List<Artifact> artifacts, PodBuilder pod, ContainerBuilder agent) {
-    if (artifacts == null || artifacts.isEmpty()) {
+  /** Where each PVC sub-path the agent writes to is mounted: artifacts, then the screenshot. */
+  private static Map<String, ArtifactVolume> claimMounts(VirtualMachineTaskSpec spec) {
+    Map<String, ArtifactVolume> mounts = new LinkedHashMap<>();
+    if (spec.getArtifacts() != null) {
+      spec.getArtifacts()
+          .forEach(a -> mounts.put(ARTIFACTS_DIR + "/" + a.getName(), a.getVolume()));
+    }
+    if (spec.getScreenshot() != null) {
+      mounts.put(SCREENSHOT_DIR, spec.getScreenshot().getVolume());
+    }
+    return mounts;
+  }
+
+  /** One volume per claim, one mount per destination, writable by the agent. */
+  private static void addClaimMounts(
+      Map<String, ArtifactVolume> mounts, PodBuilder pod, ContainerBuilder agent) {
+    if (mounts.isEmpty()) {
       return;
     }
     Map<String, String> volumeOfClaim = new LinkedHashMap<>();
-    for (Artifact a : artifacts) {
-      String claim = a.getVolume().getClaimName();
-      String volume =
-          volumeOfClaim.computeIfAbsent(claim, c -> "artifacts-" + volumeOfClaim.size());
-      agent.addToVolumeMounts(
-          new VolumeMountBuilder()
-              .withName(volume)
-              .withMountPath(ARTIFACTS_DIR + "/" + a.getName())
-              .withSubPath(a.getVolume().getSubPath())
-              .build());
-    }
+    mounts.forEach(
+        (path, claimPath) -> {
+          String volume =
+              volumeOfClaim.computeIfAbsent(
+                  claimPath.getClaimName(), c -> "artifacts-" + volumeOfClaim.size());
+          agent.addToVolumeMounts(
+              new VolumeMountBuilder()
+                  .withName(volume)
+                  .withMountPath(path)
+                  .withSubPath(claimPath.getSubPath())
+                  .build());
+        });
     volumeOfClaim.forEach(
         (claim, volume) ->
             pod.editSpec()

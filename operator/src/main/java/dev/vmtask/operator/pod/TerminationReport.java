@@ -18,6 +18,7 @@ public record TerminationReport(
     String acceleration,
     ImageReport image,
     List<ArtifactReport> artifacts,
+    ArtifactReport screenshot,
     TimingsReport timings,
     Boolean truncated) {
 

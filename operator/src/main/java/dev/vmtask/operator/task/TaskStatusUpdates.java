@@ -2,6 +2,8 @@ package dev.vmtask.operator.task;
 
 import dev.vmtask.api.task.Artifact;
 import dev.vmtask.api.task.ArtifactResult;
+import dev.vmtask.api.task.ArtifactVolume;
+import dev.vmtask.api.task.Screenshot;
 import dev.vmtask.api.task.TaskPhase;
 import dev.vmtask.api.task.TaskReason;
 import dev.vmtask.api.task.Timings;
@@ -55,6 +57,7 @@ final class TaskStatusUpdates {
     status.setExitCode(null);
     status.setReason(null);
     status.setArtifacts(null);
+    status.setScreenshot(null);
     status.setTimings(null);
     status.setAcceleration(null);
     if (status.getStartTime() == null) {
@@ -202,6 +205,7 @@ final class TaskStatusUpdates {
     if (report != null) {
       status.setAcceleration(report.acceleration());
       status.setArtifacts(artifacts(report, spec));
+      status.setScreenshot(screenshot(report.screenshot(), spec.getScreenshot()));
       status.setTimings(timings(report.timings()));
     }
   }
@@ -221,17 +225,30 @@ final class TaskStatusUpdates {
       if (declared == null) {
         continue; // the agent reported an artifact the task never asked for
       }
-      ArtifactResult r = new ArtifactResult();
-      r.setName(a.name());
-      r.setSizeBytes(a.sizeBytes());
-      r.setSha256(a.sha256());
-      r.setClaimName(declared.getVolume().getClaimName());
-      String sub = declared.getVolume().getSubPath();
-      r.setPath(
-          sub == null || sub.isEmpty() ? a.path() : sub.replaceAll("/+$", "") + "/" + a.path());
-      results.add(r);
+      results.add(stored(a.name(), a, declared.getVolume()));
     }
     return results;
+  }
+
+  private static ArtifactResult screenshot(
+      TerminationReport.ArtifactReport report, Screenshot requested) {
+    if (report == null || requested == null) {
+      return null;
+    }
+    return stored("screenshot", report, requested.getVolume());
+  }
+
+  /** Where the agent stored a file: its path in the container made relative to the claim. */
+  private static ArtifactResult stored(
+      String name, TerminationReport.ArtifactReport a, ArtifactVolume volume) {
+    ArtifactResult r = new ArtifactResult();
+    r.setName(name);
+    r.setSizeBytes(a.sizeBytes());
+    r.setSha256(a.sha256());
+    r.setClaimName(volume.getClaimName());
+    String sub = volume.getSubPath();
+    r.setPath(sub == null || sub.isEmpty() ? a.path() : sub.replaceAll("/+$", "") + "/" + a.path());
+    return r;
   }
 
   private static Timings timings(TerminationReport.TimingsReport t) {

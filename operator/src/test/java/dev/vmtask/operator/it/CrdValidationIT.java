@@ -66,10 +66,27 @@ class CrdValidationIT {
         .containsEntry("backoffLimit", 0)
         .containsEntry("network", "none")
         .containsEntry("acceleration", "auto")
-        .containsEntry("screenshot", false);
+        .doesNotContainKey("screenshot");
     var typed =
         client.resources(VirtualMachineTask.class).inNamespace(ns.name()).withName("ok").get();
     assertThat(typed.getSpec().getCommand()).containsExactly("true");
+
+    var shot =
+        client
+            .resource(
+                task(
+                    ns,
+                    "shot",
+                    Map.of(
+                        "command",
+                        List.of("true"),
+                        "machine",
+                        Map.of("graphics", "VGA"),
+                        "screenshot",
+                        Map.of("volume", Map.of("claimName", "pvc")))))
+            .create();
+    Map<String, Object> screenshot = shot.get("spec", "screenshot");
+    assertThat(screenshot).containsEntry("when", "OnFailure");
   }
 
   static List<Arguments> badTasks() {
@@ -78,7 +95,23 @@ class CrdValidationIT {
             Map.of("command", List.of("x"), "script", "y"),
             "exactly one of command or script must be set"),
         Arguments.of(Map.of(), "exactly one of command or script must be set"),
-        Arguments.of(cmd("screenshot", true), "screenshot: true is not supported yet"),
+        Arguments.of(cmd("screenshot", true), "spec.screenshot: Invalid value: \"boolean\""),
+        Arguments.of(cmd("screenshot", Map.of()), "spec.screenshot.volume: Required value"),
+        Arguments.of(
+            cmd("screenshot", Map.of("when", "Sometimes", "volume", Map.of("claimName", "pvc"))),
+            "Unsupported value: \"Sometimes\": supported values: \"Always\", \"OnFailure\""),
+        Arguments.of(
+            cmd("screenshot", Map.of("volume", Map.of("claimName", "pvc", "subPath", "a/../b"))),
+            "subPath must be relative and must not contain '..'"),
+        Arguments.of(
+            Map.of(
+                "command",
+                List.of("x"),
+                "machine",
+                Map.of("graphics", "none"),
+                "screenshot",
+                Map.of("volume", Map.of("claimName", "pvc"))),
+            "a screenshot needs a display"),
         Arguments.of(Map.of("command", List.of()), "spec.command: Invalid value: 0"),
         Arguments.of(cmd("machine", Map.of("cpus", -1)), "spec.machine.cpus: Invalid value: -1"),
         Arguments.of(cmd("machine", Map.of("cpus", 65)), "should be less than or equal to 64"),

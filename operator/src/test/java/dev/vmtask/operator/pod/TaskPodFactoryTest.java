@@ -14,6 +14,7 @@ import dev.vmtask.api.task.Acceleration;
 import dev.vmtask.api.task.Artifact;
 import dev.vmtask.api.task.ArtifactVolume;
 import dev.vmtask.api.task.EnvVar;
+import dev.vmtask.api.task.Screenshot;
 import dev.vmtask.api.task.VirtualMachineTask;
 import dev.vmtask.operator.Fixtures;
 import dev.vmtask.operator.OperatorConfig;
@@ -152,6 +153,47 @@ class TaskPodFactoryTest {
     assertThat(json.get("artifacts").get(0).get("destination").asText())
         .isEqualTo("/artifacts/log");
     assertThat(json.get("artifacts").get(0).get("type").asText()).isEqualTo("file");
+  }
+
+  @Test
+  void screenshotIsMountedAndSharesTheClaimOfAnArtifact() throws Exception {
+    VirtualMachineTask task = Fixtures.task("ns", "t", "img");
+    task.getSpec().setArtifacts(List.of(artifact("out", "/out", "results", "run-1")));
+    Screenshot screenshot = new Screenshot();
+    screenshot.setVolume(artifact("x", "/x", "results", "shots/t").getVolume());
+    task.getSpec().setScreenshot(screenshot);
+    Pod pod = factory.create(task, Fixtures.readyImage("ns", "img"), machine(1, 256), 1);
+
+    assertThat(pod.getSpec().getVolumes())
+        .filteredOn(v -> v.getPersistentVolumeClaim() != null)
+        .extracting(v -> v.getPersistentVolumeClaim().getClaimName())
+        .containsExactly("results");
+    assertThat(pod.getSpec().getContainers().get(0).getVolumeMounts())
+        .filteredOn(m -> m.getMountPath().equals("/screenshot"))
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.getSubPath()).isEqualTo("shots/t");
+              assertThat(m.getName()).isEqualTo("artifacts-0");
+              assertThat(m.getReadOnly()).isNotEqualTo(Boolean.TRUE);
+            });
+    JsonNode json =
+        new ObjectMapper().readTree(env(pod.getSpec().getContainers().get(0), "VMTASK_TASK"));
+    assertThat(json.get("screenshot").get("when").asText()).isEqualTo("OnFailure");
+    assertThat(json.get("screenshot").get("destination").asText()).isEqualTo("/screenshot");
+  }
+
+  @Test
+  void noScreenshotMeansNoFieldAndNoMount() throws Exception {
+    Pod pod =
+        factory.create(
+            Fixtures.task("ns", "t", "img"), Fixtures.readyImage("ns", "img"), machine(1, 256), 1);
+    assertThat(pod.getSpec().getContainers().get(0).getVolumeMounts())
+        .extracting("mountPath")
+        .doesNotContain("/screenshot");
+    JsonNode json =
+        new ObjectMapper().readTree(env(pod.getSpec().getContainers().get(0), "VMTASK_TASK"));
+    assertThat(json.has("screenshot")).isFalse();
   }
 
   @Test

@@ -2,11 +2,15 @@ package dev.vmtask.operator.task;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vmtask.api.task.ArtifactVolume;
+import dev.vmtask.api.task.Screenshot;
 import dev.vmtask.api.task.TaskPhase;
 import dev.vmtask.api.task.TaskReason;
+import dev.vmtask.api.task.VirtualMachineTaskSpec;
 import dev.vmtask.api.task.VirtualMachineTaskStatus;
 import dev.vmtask.operator.Fixtures;
 import dev.vmtask.operator.pod.PodObservation;
+import dev.vmtask.operator.pod.TerminationReport;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -61,6 +65,36 @@ class TaskStatusUpdatesTest {
     assertThat(s.getCompletionTime()).isEqualTo("2026-01-01T00:02:00Z");
     assertThat(condition(s, "Failed").getReason()).isEqualTo("NonZeroExit");
     assertThat(condition(s, "Running").getStatus()).isEqualTo("False");
+  }
+
+  @Test
+  void theAgentsScreenshotIsPlacedInItsClaim() {
+    VirtualMachineTaskSpec spec = Fixtures.task("ns", "t", "i").getSpec();
+    ArtifactVolume volume = new ArtifactVolume();
+    volume.setClaimName("shots");
+    volume.setSubPath("runs/t/");
+    Screenshot screenshot = new Screenshot();
+    screenshot.setVolume(volume);
+    spec.setScreenshot(screenshot);
+    TerminationReport report =
+        TerminationReport.parse(
+                "{\"exitCode\":125,\"reason\":\"DeadlineExceeded\",\"message\":\"late\","
+                    + "\"screenshot\":{\"sizeBytes\":2814,\"sha256\":\"ab\","
+                    + "\"path\":\"screenshot.png\",\"width\":720,\"height\":400}}")
+            .orElseThrow();
+    var outcome =
+        new PodObservation.Outcome(
+            125, TaskReason.DeadlineExceeded, "late", report, "2026-01-01T00:02:00Z");
+    VirtualMachineTaskStatus s =
+        new TaskStatusUpdates(null, 1, T1).podCreated("t-1", 1).finished(outcome, spec).build();
+    assertThat(s.getScreenshot().getName()).isEqualTo("screenshot");
+    assertThat(s.getScreenshot().getClaimName()).isEqualTo("shots");
+    assertThat(s.getScreenshot().getPath()).isEqualTo("runs/t/screenshot.png");
+    assertThat(s.getScreenshot().getSizeBytes()).isEqualTo(2814);
+    assertThat(s.getScreenshot().getSha256()).isEqualTo("ab");
+
+    VirtualMachineTaskStatus retried = new TaskStatusUpdates(s, 1, T1).podCreated("t-2", 2).build();
+    assertThat(retried.getScreenshot()).isNull();
   }
 
   private static Condition condition(VirtualMachineTaskStatus s, String type) {
