@@ -54,6 +54,25 @@ final class Manifests {
             .formatted(guestPath, claim, subPath);
   }
 
+  /** A task that stores a screenshot of its display on {@code claim} when it fails. */
+  static String taskWithScreenshot(
+      String name,
+      String image,
+      String script,
+      int maxRunTimeSeconds,
+      String claim,
+      String subPath) {
+    return task(name, image, script, maxRunTimeSeconds)
+        + """
+          screenshot:
+            when: OnFailure
+            volume:
+              claimName: %s
+              subPath: %s
+        """
+            .formatted(claim, subPath);
+  }
+
   /** A hostPath PersistentVolume and a claim bound to it (the testbed has no provisioner). */
   static String hostPathClaim(String claim, String volume, String hostPath) {
     return """
