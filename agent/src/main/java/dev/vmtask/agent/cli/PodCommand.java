@@ -42,7 +42,8 @@ public final class PodCommand {
         outcome = runner.run(task);
       }
     } catch (TaskSpecException | IllegalArgumentException e) {
-      outcome = new Outcome(Reason.AgentError, 0, e.getMessage(), null, null, List.of(), zero());
+      outcome =
+          new Outcome(Reason.AgentError, 0, e.getMessage(), null, null, List.of(), null, zero());
     }
     diag.accept(outcome.reason() + ": " + outcome.message());
     try {

@@ -6,6 +6,7 @@ import dev.vmtask.agent.guest.ArtifactRequest;
 import dev.vmtask.agent.guest.GuestCommand;
 import dev.vmtask.agent.image.ImageFormat;
 import dev.vmtask.agent.image.ImageSource;
+import dev.vmtask.agent.screenshot.ScreenshotRequest;
 import dev.vmtask.agent.task.TaskSpec;
 import dev.vmtask.agent.vm.Acceleration;
 import java.net.URI;
@@ -33,6 +34,9 @@ record RunOptions(TaskSpec task, Path cacheDir, Duration bootTimeout) {
         --artifact PATH:DIR    copy a guest file to DIR/<basename>; PATH ending in / copies a tree
         --env K=V              environment variable for the command (repeatable)
         --cache DIR            image cache (default $VMTASK_CACHE_DIR or ~/.cache/vmtask/images)
+        --screenshot DIR       store a PNG of the display as DIR/screenshot.png before the VM
+                               stops (a machine without graphics gets a VGA adapter)
+        --screenshot-when W    always or on-failure (default on-failure; needs --screenshot)
       The guest's output goes to stdout; the exit code is the command's, or 125 with a message on
       stderr when the task could not run.""";
 
@@ -50,6 +54,8 @@ record RunOptions(TaskSpec task, Path cacheDir, Duration bootTimeout) {
         Path.of(
             env.getOrDefault(
                 "VMTASK_CACHE_DIR", System.getProperty("user.home") + "/.cache/vmtask/images"));
+    Path screenshotDir = null;
+    ScreenshotRequest.When screenshotWhen = null;
     String image = null;
     int i = 0;
     try {
@@ -84,11 +90,16 @@ record RunOptions(TaskSpec task, Path cacheDir, Duration bootTimeout) {
             guestEnv.put(v.substring(0, eq), v.substring(eq + 1));
           }
           case "--cache" -> cache = Path.of(v);
+          case "--screenshot" -> screenshotDir = Path.of(v);
+          case "--screenshot-when" -> screenshotWhen = screenshotWhen(v);
           default -> throw new UsageException("unknown option " + a);
         }
       }
       if (image == null) {
         throw new UsageException("IMAGE is missing");
+      }
+      if (screenshotWhen != null && screenshotDir == null) {
+        throw new UsageException("--screenshot-when needs --screenshot DIR");
       }
       if (i >= args.size() - 1) {
         throw new UsageException("COMMAND is missing (after --)");
@@ -100,7 +111,20 @@ record RunOptions(TaskSpec task, Path cacheDir, Duration bootTimeout) {
               : ImageSource.ofFile(Path.of(image), sha256, format);
       TaskSpec task =
           new TaskSpec(
-              "run", source, null, machine, command, maxRunTime, artifacts, outbound, accel);
+              "run",
+              source,
+              null,
+              machine,
+              command,
+              maxRunTime,
+              artifacts,
+              outbound,
+              accel,
+              screenshotDir == null
+                  ? null
+                  : new ScreenshotRequest(
+                      screenshotWhen == null ? ScreenshotRequest.When.ON_FAILURE : screenshotWhen,
+                      screenshotDir.toAbsolutePath()));
       return new RunOptions(task, cache, bootTimeout);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
@@ -124,6 +148,14 @@ record RunOptions(TaskSpec task, Path cacheDir, Duration bootTimeout) {
       case "none" -> false;
       case "outbound" -> true;
       default -> throw new UsageException("--network wants none or outbound, got " + v);
+    };
+  }
+
+  private static ScreenshotRequest.When screenshotWhen(String v) throws UsageException {
+    return switch (v) {
+      case "always" -> ScreenshotRequest.When.ALWAYS;
+      case "on-failure" -> ScreenshotRequest.When.ON_FAILURE;
+      default -> throw new UsageException("--screenshot-when wants always or on-failure, got " + v);
     };
   }
 

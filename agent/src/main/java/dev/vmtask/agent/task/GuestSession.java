@@ -2,9 +2,16 @@ package dev.vmtask.agent.task;
 
 import dev.vmtask.agent.guest.ArtifactCollector;
 import dev.vmtask.agent.guest.ArtifactException;
+import dev.vmtask.agent.guest.CollectedArtifact;
 import dev.vmtask.agent.guest.GuestResult;
 import dev.vmtask.agent.guest.MetadataService;
+import dev.vmtask.agent.screenshot.DisplayCapture;
+import dev.vmtask.agent.screenshot.ScreenshotException;
+import dev.vmtask.agent.screenshot.ScreenshotRequest;
+import dev.vmtask.agent.screenshot.ScreenshotStore;
+import dev.vmtask.agent.screenshot.StoredScreenshot;
 import dev.vmtask.agent.vm.VirtualMachine;
+import dev.vmtask.agent.vm.VmFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -17,7 +24,8 @@ import java.util.function.Consumer;
 
 /**
  * One running guest: waits for the first of boot, result, QEMU exit, deadline and abort, then
- * collects artifacts and stops the VM. Each ending maps to one {@link Reason}.
+ * collects artifacts, takes the screenshot if the task wants one for that ending, and stops the VM.
+ * Each ending maps to one {@link Reason}; a screenshot that fails only adds a note to the message.
  */
 final class GuestSession {
   private static final Duration LOG_DRAIN = Duration.ofSeconds(10);
@@ -25,22 +33,28 @@ final class GuestSession {
   private final AgentSettings settings;
   private final MetadataService meta;
   private final VirtualMachine vm;
+  private final VmFiles files;
   private final CompletableFuture<String> abort;
   private final RunReport report;
   private final Consumer<String> diagnostics;
+  private final ScreenshotRequest screenshot;
 
   GuestSession(
       AgentSettings settings,
       MetadataService meta,
       VirtualMachine vm,
+      VmFiles files,
       CompletableFuture<String> abort,
       RunReport report,
+      ScreenshotRequest screenshot,
       Consumer<String> diagnostics) {
     this.settings = settings;
     this.meta = meta;
     this.vm = vm;
+    this.files = files;
     this.abort = abort;
     this.report = report;
+    this.screenshot = screenshot;
     this.diagnostics = diagnostics;
   }
 
@@ -48,12 +62,17 @@ final class GuestSession {
     CompletableFuture<Integer> exited = vm.exited();
     report.bootStarted();
     if (!first(settings.bootTimeout(), meta.commandFetched(), exited)) {
+      // The note goes before the console lines, which may be long enough to be cut off.
+      String note = screenshot(Reason.GuestUnresponsive);
       return ended(
           Reason.GuestUnresponsive,
           "the guest did not fetch its command within "
               + settings.bootTimeout().toSeconds()
-              + " s; last console lines:\n"
-              + vm.consoleTail());
+              + " s"
+              + note
+              + "; last console lines:\n"
+              + vm.consoleTail(),
+          false);
     }
     if (!meta.commandFetched().isDone()) {
       return interrupted(exited);
@@ -78,6 +97,7 @@ final class GuestSession {
   /** The task ended by QEMU exiting or an abort rather than a guest event. */
   private Outcome interrupted(CompletableFuture<Integer> exited) throws InterruptedException {
     if (abort.isDone()) {
+      String note = screenshot(Reason.Aborted);
       boolean clean = vm.stop(settings.stopGrace());
       return ended(
           Reason.Aborted,
@@ -88,21 +108,31 @@ final class GuestSession {
                   ? "the guest powered off"
                   : "the guest did not power off within "
                       + settings.stopGrace().toSeconds()
-                      + " s and was killed"));
+                      + " s and was killed")
+              + note,
+          false);
+    }
+    String note = "";
+    if (screenshot != null) {
+      note = "; no screenshot: QEMU had exited, its display with it";
+      diagnostics.accept(note.substring(2));
     }
     return ended(
         Reason.QemuCrashed,
         "QEMU exited ("
             + describeExit(exited.join())
-            + ") before the guest reported a result; last QEMU output:\n"
-            + vm.stderrTail());
+            + ") before the guest reported a result"
+            + note
+            + "; last QEMU output:\n"
+            + vm.stderrTail(),
+        false);
   }
 
   private Outcome finish(TaskSpec task, GuestResult result) throws InterruptedException {
     if (!meta.awaitLogsClosed(LOG_DRAIN)) {
       diagnostics.accept("the guest's log stream was still open after its result");
     }
-    List<dev.vmtask.agent.guest.CollectedArtifact> artifacts;
+    List<CollectedArtifact> artifacts;
     try {
       artifacts =
           new ArtifactCollector(
@@ -112,16 +142,55 @@ final class GuestSession {
       return ended(Reason.ArtifactFailed, e.getMessage());
     }
     report.artifacts(artifacts);
-    quit();
     int code = result.exitCode();
-    return code == 0
-        ? report.outcome(Reason.Completed, 0, "guest command exited with 0")
-        : report.outcome(Reason.NonZeroExit, code, "guest command exited with " + code);
+    Reason reason = code == 0 ? Reason.Completed : Reason.NonZeroExit;
+    String note = screenshot(reason);
+    quit();
+    return report.outcome(reason, code, "guest command exited with " + code + note);
   }
 
+  /** Takes the screenshot the task wants for {@code reason}, then stops the VM. */
   private Outcome ended(Reason reason, String message) {
+    return ended(reason, message, true);
+  }
+
+  /** {@code screenshotFirst} false: the VM is already stopped, or the screenshot was taken. */
+  private Outcome ended(Reason reason, String message, boolean screenshotFirst) {
+    String note = screenshotFirst ? screenshot(reason) : "";
     quit();
-    return report.outcome(reason, 0, message);
+    return report.outcome(reason, 0, message + note);
+  }
+
+  /**
+   * Stores the screenshot if the task wants one for {@code reason}. Returns "" or, when it failed,
+   * the note for the outcome's message: a screenshot never changes how the task ended.
+   */
+  private String screenshot(Reason reason) {
+    if (screenshot == null || !screenshot.wanted(reason)) {
+      return "";
+    }
+    try {
+      StoredScreenshot s =
+          new DisplayCapture(vm, files.screendump(), new ScreenshotStore(ScreenshotStore.MAX_BYTES))
+              .take(screenshot);
+      report.screenshot(s);
+      diagnostics.accept(
+          "screenshot stored: "
+              + screenshot.file()
+              + " ("
+              + s.width()
+              + "x"
+              + s.height()
+              + ", "
+              + s.sizeBytes()
+              + " bytes, sha256:"
+              + s.sha256()
+              + ")");
+      return "";
+    } catch (ScreenshotException e) {
+      diagnostics.accept("no screenshot: " + e.getMessage());
+      return "; no screenshot: " + e.getMessage();
+    }
   }
 
   private void quit() {

@@ -1,11 +1,12 @@
 package dev.vmtask.agent.task;
 
 import dev.vmtask.agent.guest.CollectedArtifact;
+import dev.vmtask.agent.screenshot.StoredScreenshot;
 import java.util.List;
 
 /**
  * How a task ended. The process exit code is the guest's for {@link Reason#Completed} and {@link
- * Reason#NonZeroExit}, 125 for everything else.
+ * Reason#NonZeroExit}, 125 for everything else. {@code screenshot} is null unless one was stored.
  */
 public record Outcome(
     Reason reason,
@@ -14,6 +15,7 @@ public record Outcome(
     String acceleration,
     ImageInfo image,
     List<CollectedArtifact> artifacts,
+    StoredScreenshot screenshot,
     Timings timings) {
   public static final int FAILURE_EXIT_CODE = 125;
 

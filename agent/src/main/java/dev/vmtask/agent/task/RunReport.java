@@ -1,6 +1,7 @@
 package dev.vmtask.agent.task;
 
 import dev.vmtask.agent.guest.CollectedArtifact;
+import dev.vmtask.agent.screenshot.StoredScreenshot;
 import java.util.List;
 
 /**
@@ -15,6 +16,7 @@ final class RunReport {
   private String acceleration;
   private Outcome.ImageInfo image;
   private List<CollectedArtifact> artifacts = List.of();
+  private StoredScreenshot screenshot;
 
   void imageReady(Outcome.ImageInfo info) {
     image = info;
@@ -41,6 +43,10 @@ final class RunReport {
     artifacts = List.copyOf(collected);
   }
 
+  void screenshot(StoredScreenshot stored) {
+    screenshot = stored;
+  }
+
   Outcome outcome(Reason reason, int guestExitCode, String message) {
     long now = System.nanoTime();
     long commandEndOrNow = commandEnd != 0 ? commandEnd : now;
@@ -50,7 +56,8 @@ final class RunReport {
             ms(bootStart, commandStart != 0 ? commandStart : (bootStart != 0 ? now : 0)),
             ms(commandStart, commandStart != 0 ? commandEndOrNow : 0),
             ms(start, now));
-    return new Outcome(reason, guestExitCode, message, acceleration, image, artifacts, t);
+    return new Outcome(
+        reason, guestExitCode, message, acceleration, image, artifacts, screenshot, t);
   }
 
   private static long ms(long from, long to) {

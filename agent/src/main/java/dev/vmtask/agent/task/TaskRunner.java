@@ -57,7 +57,7 @@ public final class TaskRunner {
     try (ImageLease lease = acquire(task.image(), report)) {
       vmDir = createVmDir();
       Path overlay = Overlay.create(lease, vmDir.resolve("disk.qcow2"));
-      MachineDefinition machine = resolveMachine(task, lease);
+      MachineDefinition machine = withDisplayForScreenshot(task, resolveMachine(task, lease));
       Acceleration accel =
           new AccelerationProbe(
                   settings.qemuBinary(),
@@ -132,6 +132,15 @@ public final class TaskRunner {
     return MachineDefinition.resolve(layers, settings.limits(), new SecureRandom());
   }
 
+  /** QMP screendump needs a display device; a machine without one gets a standard VGA. */
+  private MachineDefinition withDisplayForScreenshot(TaskSpec task, MachineDefinition machine) {
+    if (task.screenshot() == null || !"none".equals(machine.graphics())) {
+      return machine;
+    }
+    diagnostics.accept("graphics none → VGA: the screenshot needs a display device");
+    return machine.toBuilder().graphics("VGA").build();
+  }
+
   private Outcome boot(
       TaskSpec task,
       MachineDefinition machine,
@@ -157,7 +166,9 @@ public final class TaskRunner {
         return report.outcome(Reason.QemuCrashed, 0, e.getMessage());
       }
       try (vm) {
-        return new GuestSession(settings, meta, vm, abort, report, diagnostics).run(task);
+        return new GuestSession(
+                settings, meta, vm, files, abort, report, task.screenshot(), diagnostics)
+            .run(task);
       }
     }
   }

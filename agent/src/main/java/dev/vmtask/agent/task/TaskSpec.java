@@ -6,6 +6,7 @@ import dev.vmtask.agent.guest.ArtifactRequest;
 import dev.vmtask.agent.guest.GuestCommand;
 import dev.vmtask.agent.image.ImageFormat;
 import dev.vmtask.agent.image.ImageSource;
+import dev.vmtask.agent.screenshot.ScreenshotRequest;
 import dev.vmtask.agent.vm.Acceleration;
 import java.io.IOException;
 import java.net.URI;
@@ -19,7 +20,8 @@ import java.util.Map;
 /**
  * One task as the agent runs it, from {@code VMTASK_TASK} (the operator's JSON, see
  * docs/agent-contract.md) or from the {@code run} command line. {@code machine} and {@code
- * imageMachine} stay JSON until the run, where a bad machine is reported as InvalidMachine.
+ * imageMachine} stay JSON until the run, where a bad machine is reported as InvalidMachine. {@code
+ * screenshot} is null when none is wanted.
  */
 public record TaskSpec(
     String name,
@@ -30,7 +32,8 @@ public record TaskSpec(
     Duration maxRunTime,
     List<ArtifactRequest> artifacts,
     boolean outbound,
-    Acceleration acceleration) {
+    Acceleration acceleration,
+    ScreenshotRequest screenshot) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Parses the operator's task JSON; header values come from {@code env}. */
@@ -47,7 +50,8 @@ public record TaskSpec(
           Duration.ofSeconds(t.path("maxRunTimeSeconds").asLong(3600)),
           artifacts(t.path("artifacts")),
           "outbound".equals(t.path("network").asText("none")),
-          Acceleration.parse(t.path("acceleration").asText("auto")));
+          Acceleration.parse(t.path("acceleration").asText("auto")),
+          screenshot(t.get("screenshot")));
     } catch (IllegalArgumentException e) {
       throw new TaskSpecException("invalid task: " + e.getMessage(), e);
     }
@@ -138,5 +142,39 @@ public record TaskSpec(
               Path.of(dest)));
     }
     return out;
+  }
+
+  /**
+   * {@code {"when": "Always"|"OnFailure", "destination": "/dir"}}; absent, null and the retired
+   * flag {@code false} mean no screenshot.
+   */
+  private static ScreenshotRequest screenshot(JsonNode s) throws TaskSpecException {
+    if (s == null || s.isNull() || (s.isBoolean() && !s.asBoolean())) {
+      return null;
+    }
+    if (!s.isObject()) {
+      throw new TaskSpecException(
+          "invalid task: screenshot must be an object with when and destination, got " + s);
+    }
+    JsonNode when = s.get("when");
+    if (when != null && !when.isNull() && !when.isTextual()) {
+      throw new TaskSpecException(
+          "invalid task: screenshot.when must be Always or OnFailure, got " + when);
+    }
+    JsonNode dest = s.get("destination");
+    if (dest == null || !dest.isTextual() || dest.asText().isBlank()) {
+      throw new TaskSpecException(
+          "invalid task: screenshot.destination is required (the directory for screenshot.png)");
+    }
+    Path destination = Path.of(dest.asText());
+    if (!destination.isAbsolute()) {
+      throw new TaskSpecException(
+          "invalid task: screenshot.destination must be an absolute path, got " + dest.asText());
+    }
+    ScreenshotRequest.When w =
+        when == null || when.isNull()
+            ? ScreenshotRequest.When.ON_FAILURE
+            : ScreenshotRequest.When.parse(when.asText());
+    return new ScreenshotRequest(w, destination);
   }
 }

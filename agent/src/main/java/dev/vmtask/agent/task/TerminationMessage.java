@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmtask.agent.guest.CollectedArtifact;
+import dev.vmtask.agent.screenshot.StoredScreenshot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,7 +14,7 @@ import java.util.List;
 /**
  * The JSON the kubelet publishes as the container's termination message. The kubelet keeps at most
  * 4096 bytes, so artifacts that do not fit are dropped ({@code truncated: true}) and an overlong
- * message is cut.
+ * message is cut. The screenshot entry is small and always kept.
  */
 public final class TerminationMessage {
   static final int MAX_BYTES = 4095;
@@ -28,12 +29,28 @@ public final class TerminationMessage {
       message = message.substring(0, MAX_MESSAGE_CHARS - 1) + "…";
     }
     List<CollectedArtifact> artifacts = o.artifacts();
-    for (int keep = artifacts.size(); ; keep--) {
+    for (int keep = artifacts.size(); keep > 0; keep--) {
       String json = render(o, message, artifacts.subList(0, keep), keep < artifacts.size());
-      if (json.getBytes(StandardCharsets.UTF_8).length <= MAX_BYTES || keep == 0) {
+      if (fits(json)) {
         return json;
       }
     }
+    boolean truncated = !artifacts.isEmpty();
+    String json = render(o, message, List.of(), truncated);
+    // A message full of characters that JSON escapes (\u001b from a console is 6 bytes) can
+    // still be too long without any artifact: cut it until the whole message fits.
+    while (!fits(json) && !message.isEmpty()) {
+      message = message.substring(0, message.length() / 2) + "…";
+      if (message.length() <= 2) {
+        message = "";
+      }
+      json = render(o, message, List.of(), truncated);
+    }
+    return json;
+  }
+
+  private static boolean fits(String json) {
+    return json.getBytes(StandardCharsets.UTF_8).length <= MAX_BYTES;
   }
 
   public static void write(Outcome o, Path file) throws IOException {
@@ -63,6 +80,15 @@ public final class TerminationMessage {
           .put("sizeBytes", c.sizeBytes())
           .put("sha256", c.sha256())
           .put("path", c.path());
+    }
+    StoredScreenshot s = o.screenshot();
+    if (s != null) {
+      n.putObject("screenshot")
+          .put("sizeBytes", s.sizeBytes())
+          .put("sha256", s.sha256())
+          .put("path", s.path())
+          .put("width", s.width())
+          .put("height", s.height());
     }
     Outcome.Timings t = o.timings();
     n.putObject("timings")

@@ -25,6 +25,7 @@ import java.util.function.Consumer;
 public final class VirtualMachine implements AutoCloseable {
   private static final int TAIL_LINES = 20;
   private static final Duration QMP_CONNECT_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration SCREENDUMP_TIMEOUT = Duration.ofSeconds(10);
 
   private final Process process;
   private final VmFiles files;
@@ -120,6 +121,29 @@ public final class VirtualMachine implements AutoCloseable {
     boolean clean = process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS);
     close();
     return clean;
+  }
+
+  /**
+   * Has QEMU write a PNG of the display to {@code file} (QMP {@code screendump}; QEMU 7.1 and later
+   * write PNG themselves when built with libpng). Needs a display device.
+   */
+  public void screendumpPng(Path file) throws IOException {
+    try {
+      qmp.execute(
+          "screendump", Map.of("filename", file.toString(), "format", "png"), SCREENDUMP_TIMEOUT);
+    } catch (QmpException e) {
+      String m = String.valueOf(e.getMessage());
+      // QEMU before 7.1: "Parameter 'format' is unexpected"; without libpng: "Enable PNG support
+      // with libpng for screendump".
+      if (m.contains("'format'") || m.contains("libpng")) {
+        throw new QmpException(
+            "this QEMU cannot write PNG screenshots (it needs QEMU 7.1 or later built with"
+                + " libpng): "
+                + m,
+            e);
+      }
+      throw e;
+    }
   }
 
   /** The last lines QEMU wrote to stderr. */

@@ -12,6 +12,11 @@ public record VmFiles(Path dir) {
     return dir.resolve("vnc.sock");
   }
 
+  /** Where QEMU writes a screendump before it is copied to its destination. */
+  public Path screendump() {
+    return dir.resolve("screen.png");
+  }
+
   public Path pidFile() {
     return dir.resolve("qemu.pid");
   }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vmtask.agent.guest.ArtifactRequest;
 import dev.vmtask.agent.image.ImageFormat;
+import dev.vmtask.agent.screenshot.ScreenshotRequest;
+import dev.vmtask.agent.screenshot.ScreenshotRequest.When;
 import dev.vmtask.agent.vm.Acceleration;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,6 +55,37 @@ class RunOptionsTest {
     assertThat(o.task().artifacts())
         .containsExactly(new ArtifactRequest("out", "/root/out", true, Path.of("/tmp/dest")));
     assertThat(o.cacheDir()).isEqualTo(Path.of("/cache"));
+    assertThat(o.task().screenshot()).isNull();
+  }
+
+  @Test
+  void screenshotOptions() throws Exception {
+    RunOptions always =
+        RunOptions.parse(
+            List.of("--screenshot", "/tmp/shots", "--screenshot-when", "always", "i", "--", "x"),
+            Map.of());
+    RunOptions byDefault =
+        RunOptions.parse(List.of("--screenshot", "shots", "i", "--", "x"), Map.of());
+
+    assertThat(always.task().screenshot())
+        .isEqualTo(new ScreenshotRequest(When.ALWAYS, Path.of("/tmp/shots")));
+    assertThat(always.task().screenshot().file()).isEqualTo(Path.of("/tmp/shots/screenshot.png"));
+    assertThat(byDefault.task().screenshot())
+        .isEqualTo(new ScreenshotRequest(When.ON_FAILURE, Path.of("shots").toAbsolutePath()));
+  }
+
+  @Test
+  void screenshotOptionsAreChecked() {
+    assertThatThrownBy(
+            () ->
+                RunOptions.parse(List.of("--screenshot-when", "always", "i", "--", "x"), Map.of()))
+        .hasMessageContaining("--screenshot-when needs --screenshot DIR");
+    assertThatThrownBy(
+            () ->
+                RunOptions.parse(
+                    List.of("--screenshot", "/s", "--screenshot-when", "OnFailure", "i", "--", "x"),
+                    Map.of()))
+        .hasMessageContaining("--screenshot-when wants always or on-failure, got OnFailure");
   }
 
   @Test

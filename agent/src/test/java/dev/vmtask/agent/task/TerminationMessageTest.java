@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vmtask.agent.guest.CollectedArtifact;
+import dev.vmtask.agent.screenshot.StoredScreenshot;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,7 @@ class TerminationMessageTest {
             "tcg",
             IMAGE,
             List.of(new CollectedArtifact("out", 12, "b".repeat(64), "out.txt")),
+            null,
             T);
 
     JsonNode m = JSON.readTree(TerminationMessage.render(o));
@@ -37,6 +39,30 @@ class TerminationMessageTest {
     assertThat(m.path("artifacts").get(0).path("path").asText()).isEqualTo("out.txt");
     assertThat(m.path("timings").path("totalMs").asLong()).isEqualTo(6);
     assertThat(m.path("truncated").asBoolean()).isFalse();
+    assertThat(m.has("screenshot")).isFalse();
+  }
+
+  @Test
+  void rendersAStoredScreenshot() throws Exception {
+    Outcome o =
+        new Outcome(
+            Reason.DeadlineExceeded,
+            0,
+            "maxRunTime of 5 s exceeded",
+            "tcg",
+            IMAGE,
+            List.of(),
+            new StoredScreenshot(1234, "d".repeat(64), "screenshot.png", 720, 400),
+            T);
+
+    JsonNode m = JSON.readTree(TerminationMessage.render(o));
+
+    assertThat(m.path("screenshot"))
+        .isEqualTo(
+            JSON.readTree(
+                "{\"sizeBytes\": 1234, \"sha256\": \""
+                    + "d".repeat(64)
+                    + "\", \"path\": \"screenshot.png\", \"width\": 720, \"height\": 400}"));
   }
 
   @Test
@@ -45,7 +71,8 @@ class TerminationMessageTest {
     for (int i = 0; i < 100; i++) {
       many.add(new CollectedArtifact("a" + i, i, "c".repeat(64), "dir/file-" + i));
     }
-    Outcome o = new Outcome(Reason.AgentError, 0, "x".repeat(10_000), null, IMAGE, many, T);
+    StoredScreenshot shot = new StoredScreenshot(99, "e".repeat(64), "screenshot.png", 640, 480);
+    Outcome o = new Outcome(Reason.AgentError, 0, "x".repeat(10_000), null, IMAGE, many, shot, T);
 
     String json = TerminationMessage.render(o);
     JsonNode m = JSON.readTree(json);
@@ -55,5 +82,27 @@ class TerminationMessageTest {
     assertThat(m.path("truncated").asBoolean()).isTrue();
     assertThat(m.path("artifacts").size()).isBetween(1, 99);
     assertThat(m.path("message").asText()).hasSizeLessThan(1100).endsWith("…");
+    assertThat(m.path("screenshot").path("sha256").asText()).isEqualTo("e".repeat(64));
+    assertThat(m.path("screenshot").path("width").asInt()).isEqualTo(640);
+  }
+
+  @Test
+  void keepsTheScreenshotWhenEvenTheMessageMustBeCut() throws Exception {
+    // Control characters from a console are escaped as 6 bytes each (\u001b).
+    String console = "\u001b".repeat(2000);
+    List<CollectedArtifact> some =
+        List.of(new CollectedArtifact("a", 1, "c".repeat(64), "dir/file"));
+    StoredScreenshot shot = new StoredScreenshot(99, "e".repeat(64), "screenshot.png", 720, 400);
+    Outcome o = new Outcome(Reason.GuestUnresponsive, 0, console, "tcg", IMAGE, some, shot, T);
+
+    String json = TerminationMessage.render(o);
+    JsonNode m = JSON.readTree(json);
+
+    assertThat(json.getBytes(StandardCharsets.UTF_8).length).isLessThan(4096);
+    assertThat(m.path("reason").asText()).isEqualTo("GuestUnresponsive");
+    assertThat(m.path("artifacts").size()).isZero();
+    assertThat(m.path("truncated").asBoolean()).isTrue();
+    assertThat(m.path("message").asText()).startsWith("\u001b").endsWith("…");
+    assertThat(m.path("screenshot").path("path").asText()).isEqualTo("screenshot.png");
   }
 }

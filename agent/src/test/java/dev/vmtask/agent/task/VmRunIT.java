@@ -96,7 +96,8 @@ class VmRunIT {
         maxRunTime,
         artifacts,
         outbound,
-        accel);
+        accel,
+        null);
   }
 
   private static ImageSource archive() {
@@ -278,7 +279,8 @@ class VmRunIT {
             Duration.ofMinutes(1),
             List.of(),
             false,
-            Acceleration.TCG);
+            Acceleration.TCG,
+            null);
 
     Outcome o = runner(Duration.ofMinutes(1)).run(t);
 

@@ -1,0 +1,44 @@
+package dev.vmtask.agent.screenshot;
+
+import dev.vmtask.agent.vm.VirtualMachine;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Takes a screenshot of a running VM: QEMU writes a PNG of the display into the VM's private
+ * directory ({@code scratch}), which {@link ScreenshotStore} checks and copies to the destination.
+ */
+public final class DisplayCapture {
+  private final VirtualMachine vm;
+  private final Path scratch;
+  private final ScreenshotStore store;
+
+  public DisplayCapture(VirtualMachine vm, Path scratch, ScreenshotStore store) {
+    this.vm = vm;
+    this.scratch = scratch;
+    this.store = store;
+  }
+
+  public StoredScreenshot take(ScreenshotRequest request) throws ScreenshotException {
+    if (!vm.isRunning()) {
+      throw new ScreenshotException("QEMU had already exited");
+    }
+    try {
+      Files.deleteIfExists(scratch);
+      vm.screendumpPng(scratch);
+      if (!Files.exists(scratch)) {
+        throw new ScreenshotException("QEMU reported a screendump but wrote no file");
+      }
+      return store.store(scratch, request);
+    } catch (IOException e) {
+      throw new ScreenshotException(e.getMessage(), e);
+    } finally {
+      try {
+        Files.deleteIfExists(scratch);
+      } catch (IOException e) {
+        // the VM directory is deleted with the run
+      }
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package dev.vmtask.agent.task;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vmtask.agent.screenshot.ScreenshotRequest;
+import dev.vmtask.agent.screenshot.ScreenshotRequest.When;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TaskSpecTest {
+  /** A minimal task with {@code extra} JSON members appended. */
+  private static TaskSpec parse(String extra) throws TaskSpecException {
+    return TaskSpec.parse(
+        "{\"image\": {\"url\": \"http://images/disk.qcow2\"}, \"command\": [\"true\"]"
+            + extra
+            + "}",
+        Map.of());
+  }
+
+  @Test
+  void screenshotObjectIsParsed() throws Exception {
+    assertThat(
+            parse(", \"screenshot\": {\"when\": \"Always\", \"destination\": \"/shots\"}")
+                .screenshot())
+        .isEqualTo(new ScreenshotRequest(When.ALWAYS, Path.of("/shots")));
+    assertThat(
+            parse(", \"screenshot\": {\"when\": \"OnFailure\", \"destination\": \"/s\"}")
+                .screenshot())
+        .isEqualTo(new ScreenshotRequest(When.ON_FAILURE, Path.of("/s")));
+  }
+
+  @Test
+  void screenshotWhenDefaultsToOnFailure() throws Exception {
+    assertThat(parse(", \"screenshot\": {\"destination\": \"/s\"}").screenshot().when())
+        .isEqualTo(When.ON_FAILURE);
+    assertThat(
+            parse(", \"screenshot\": {\"when\": null, \"destination\": \"/s\"}")
+                .screenshot()
+                .when())
+        .isEqualTo(When.ON_FAILURE);
+  }
+
+  @Test
+  void absentNullAndTheRetiredFalseMeanNoScreenshot() throws Exception {
+    assertThat(parse("").screenshot()).isNull();
+    assertThat(parse(", \"screenshot\": null").screenshot()).isNull();
+    assertThat(parse(", \"screenshot\": false").screenshot()).isNull();
+  }
+
+  @Test
+  void badScreenshotsAreRefusedWithTheField() {
+    assertThatThrownBy(
+            () -> parse(", \"screenshot\": {\"when\": \"Never\", \"destination\": \"/s\"}"))
+        .isInstanceOf(TaskSpecException.class)
+        .hasMessage("invalid task: screenshot.when must be Always or OnFailure, got 'Never'");
+    assertThatThrownBy(() -> parse(", \"screenshot\": {\"when\": \"Always\"}"))
+        .isInstanceOf(TaskSpecException.class)
+        .hasMessageContaining("screenshot.destination is required");
+    assertThatThrownBy(() -> parse(", \"screenshot\": {\"destination\": \"shots\"}"))
+        .hasMessageContaining("screenshot.destination must be an absolute path, got shots");
+    assertThatThrownBy(() -> parse(", \"screenshot\": true"))
+        .isInstanceOf(TaskSpecException.class)
+        .hasMessageContaining("screenshot must be an object with when and destination");
+    assertThatThrownBy(() -> parse(", \"screenshot\": {\"when\": 1, \"destination\": \"/s\"}"))
+        .hasMessageContaining("screenshot.when must be Always or OnFailure, got 1");
+  }
+
+  @Test
+  void onFailureMeansTheCommandDidNotReportAnExitCode() {
+    ScreenshotRequest onFailure = new ScreenshotRequest(When.ON_FAILURE, Path.of("/s"));
+    ScreenshotRequest always = new ScreenshotRequest(When.ALWAYS, Path.of("/s"));
+
+    assertThat(onFailure.wanted(Reason.Completed)).isFalse();
+    assertThat(onFailure.wanted(Reason.NonZeroExit)).isFalse();
+    assertThat(onFailure.wanted(Reason.DeadlineExceeded)).isTrue();
+    assertThat(onFailure.wanted(Reason.GuestUnresponsive)).isTrue();
+    assertThat(onFailure.wanted(Reason.ArtifactFailed)).isTrue();
+    assertThat(onFailure.wanted(Reason.Aborted)).isTrue();
+    assertThat(always.wanted(Reason.Completed)).isTrue();
+    assertThat(always.wanted(Reason.NonZeroExit)).isTrue();
+  }
+}
