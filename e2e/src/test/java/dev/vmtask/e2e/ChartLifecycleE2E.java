@@ -29,8 +29,8 @@ class ChartLifecycleE2E {
     ChartRelease release = E2eEnvironment.get(client).release();
 
     assertThat(release.pods())
-        .singleElement()
-        .satisfies(
+        .hasSize(2)
+        .allSatisfy(
             pod -> {
               assertThat(pod.getSpec().getServiceAccountName()).isEqualTo(ChartRelease.NAME);
               assertThat(pod.getStatus().getPhase()).isEqualTo("Running");

@@ -71,7 +71,12 @@ final class E2eEnvironment {
     images.serve(GUEST_FILE, guest.archive());
     applyCrds(client);
     ChartRelease release =
-        ChartRelease.install(client, kubeconfig(), RELEASE_NAMESPACE, Map.of("logLevel", "debug"));
+        ChartRelease.install(
+            client,
+            kubeconfig(),
+            RELEASE_NAMESPACE,
+            // Two replicas, as in production: every end-to-end test runs under leader election.
+            Map.of("logLevel", "debug", "replicaCount", 2));
     return new E2eEnvironment(client, node, guest, images, release);
   }
 
