@@ -3,7 +3,10 @@ package dev.vmtask.agent.screenshot;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -48,7 +51,7 @@ public final class ScreenshotStore {
       }
     } catch (IOException e) {
       throw new ScreenshotException(
-          "cannot store the screenshot in " + request.destination() + ": " + e.getMessage(), e);
+          "cannot store the screenshot in " + request.destination() + ": " + describe(e), e);
     }
   }
 
@@ -68,6 +71,19 @@ public final class ScreenshotStore {
       }
     }
     return HexFormat.of().formatHex(sha.digest());
+  }
+
+  /** NIO's file exceptions often say only the path; the kind of failure is in their class. */
+  private static String describe(IOException e) {
+    String kind =
+        e instanceof NoSuchFileException
+            ? "no such file or directory"
+            : e instanceof AccessDeniedException
+                ? "permission denied"
+                : e instanceof FileSystemException f && f.getReason() == null
+                    ? e.getClass().getSimpleName()
+                    : null;
+    return kind == null ? e.getMessage() : e.getMessage() + ": " + kind;
   }
 
   private static MessageDigest sha256() {

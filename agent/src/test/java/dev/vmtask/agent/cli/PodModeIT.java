@@ -88,8 +88,11 @@ class PodModeIT {
   }
 
   @Test
-  void sigtermPowersTheGuestOffAndReportsAborted() throws Exception {
-    Process p = start(task("echo started; sleep 1000"));
+  void sigtermTakesTheScreenshotPowersTheGuestOffAndReportsAborted() throws Exception {
+    ObjectNode t = task("echo started; sleep 1000");
+    Path screenshots = tmp.resolve("screenshot");
+    t.putObject("screenshot").put("when", "OnFailure").put("destination", screenshots.toString());
+    Process p = start(t);
     Path ready = tmp.resolve("scratch/guest-running");
     long end = System.nanoTime() + Duration.ofMinutes(4).toNanos();
     while (!Files.exists(ready) && p.isAlive() && System.nanoTime() < end) {
@@ -105,7 +108,14 @@ class PodModeIT {
     assertThat(p.exitValue()).isEqualTo(125);
     JsonNode m = terminationMessage();
     assertThat(m.path("reason").asText()).isEqualTo("Aborted");
-    assertThat(m.path("message").asText()).contains("SIGTERM");
+    assertThat(m.path("message").asText()).contains("SIGTERM").doesNotContain("no screenshot");
+    JsonNode shot = m.path("screenshot");
+    assertThat(shot.path("path").asText()).isEqualTo("screenshot.png");
+    assertThat(shot.path("width").asInt()).isEqualTo(720); // the VGA text screen
+    assertThat(shot.path("height").asInt()).isEqualTo(400);
+    assertThat(shot.path("sha256").asText()).hasSize(64);
+    assertThat(shot.path("sizeBytes").asLong())
+        .isEqualTo(Files.size(screenshots.resolve("screenshot.png")));
     assertThat(
             ProcessHandle.allProcesses()
                 .filter(h -> h.info().commandLine().orElse("").contains(tmp.toString()))

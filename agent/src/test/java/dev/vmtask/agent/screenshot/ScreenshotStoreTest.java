@@ -62,4 +62,20 @@ class ScreenshotStoreTest {
         .hasMessageContaining("not a PNG");
     assertThat(dest.resolve("screenshot.png")).doesNotExist();
   }
+
+  @Test
+  void saysWhyTheDestinationCannotBeWritten() throws Exception {
+    Path dump = Files.write(tmp.resolve("screen.png"), PngHeaderTest.png(8, 8));
+    Path notADirectory = Files.writeString(tmp.resolve("file"), "x");
+
+    assertThatThrownBy(
+            () ->
+                store.store(
+                    dump,
+                    new ScreenshotRequest(
+                        ScreenshotRequest.When.ALWAYS, notADirectory.resolve("sub"))))
+        .isInstanceOf(ScreenshotException.class)
+        .hasMessageStartingWith("cannot store the screenshot in " + notADirectory.resolve("sub"))
+        .hasMessageEndingWith(": Not a directory");
+  }
 }

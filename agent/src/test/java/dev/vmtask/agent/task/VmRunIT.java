@@ -1,5 +1,8 @@
 package dev.vmtask.agent.task;
 
+import static dev.vmtask.agent.task.TaskRunnerFixture.archive;
+import static dev.vmtask.agent.task.TaskRunnerFixture.qcow2;
+import static dev.vmtask.agent.task.TaskRunnerFixture.qemuProcesses;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -8,13 +11,9 @@ import dev.vmtask.agent.guest.CollectedArtifact;
 import dev.vmtask.agent.guest.GuestCommand;
 import dev.vmtask.agent.image.ImageFormat;
 import dev.vmtask.agent.image.ImageSource;
-import dev.vmtask.agent.machine.MachineLimits;
-import dev.vmtask.agent.testing.GuestTestImage;
 import dev.vmtask.agent.vm.Acceleration;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -29,55 +28,31 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Real QEMU (TCG) booting the real test guest through the whole agent, one outcome each. */
 class VmRunIT {
-  private static final Path CACHE = Path.of("target/it-image-cache").toAbsolutePath();
-
   @TempDir Path tmp;
-  private final ByteArrayOutputStream log = new ByteArrayOutputStream();
+  private TaskRunnerFixture fixture;
+
+  @BeforeEach
+  void fixture() {
+    fixture = new TaskRunnerFixture(tmp);
+  }
 
   @AfterEach
   void noQemuLeft() {
     assertThat(qemuProcesses()).as("QEMU processes left running").isEmpty();
   }
 
-  private AgentSettings settings(Duration bootTimeout) {
-    return new AgentSettings(
-        CACHE,
-        1L << 30,
-        tmp.resolve("scratch"),
-        new MachineLimits(2048, 2, 1),
-        "qemu-system-x86_64",
-        Path.of("/dev/kvm"),
-        bootTimeout,
-        Duration.ofSeconds(3),
-        1 << 20,
-        4 << 20,
-        null);
+  private TaskRunner runner(Duration bootTimeout) {
+    return fixture.runner(bootTimeout);
   }
 
-  private TaskRunner runner(Duration bootTimeout) {
-    OutputStream sink =
-        new OutputStream() {
-          @Override
-          public void write(int b) {
-            synchronized (log) {
-              log.write(b);
-            }
-          }
-
-          @Override
-          public void write(byte[] b, int off, int len) {
-            synchronized (log) {
-              log.write(b, off, len);
-            }
-          }
-        };
-    return new TaskRunner(
-        settings(bootTimeout), sink, line -> System.err.println("agent: " + line));
+  private String log() {
+    return fixture.log();
   }
 
   private static TaskSpec task(
@@ -87,27 +62,7 @@ class VmRunIT {
       boolean outbound,
       Acceleration accel,
       List<ArtifactRequest> artifacts) {
-    return new TaskSpec(
-        "test",
-        image,
-        null,
-        JsonNodeFactory.instance.objectNode().put("cpus", 1),
-        new GuestCommand(List.of("/bin/sh", "-c", script), Map.of("GREETING", "hello")),
-        maxRunTime,
-        artifacts,
-        outbound,
-        accel,
-        null);
-  }
-
-  private static ImageSource archive() {
-    return ImageSource.ofFile(GuestTestImage.archive(), null, ImageFormat.TAR_ZST);
-  }
-
-  private String log() {
-    synchronized (log) {
-      return log.toString(StandardCharsets.UTF_8);
-    }
+    return TaskRunnerFixture.task(image, script, maxRunTime, outbound, accel, artifacts, null);
   }
 
   @Test
@@ -145,10 +100,9 @@ class VmRunIT {
 
   @Test
   void maxRunTimeEndsTheTaskWithDeadlineExceeded() {
-    ImageSource qcow2 = ImageSource.ofFile(GuestTestImage.qcow2(), null, ImageFormat.QCOW2);
     TaskSpec t =
         task(
-            qcow2,
+            qcow2(),
             "echo started; sleep 1000",
             Duration.ofSeconds(5),
             false,
@@ -286,14 +240,6 @@ class VmRunIT {
 
     assertThat(o.reason()).isEqualTo(Reason.InvalidMachine);
     assertThat(o.message()).contains("4096").contains("2048");
-  }
-
-  static List<ProcessHandle> qemuProcesses() {
-    return ProcessHandle.current()
-        .descendants()
-        .filter(p -> p.info().command().orElse("").contains("qemu-system"))
-        .filter(ProcessHandle::isAlive)
-        .toList();
   }
 
   private static String sha256(String s) throws Exception {
