@@ -6,17 +6,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Takes a screenshot of a running VM: QEMU writes a PNG of the display into the VM's private
- * directory ({@code scratch}), which {@link ScreenshotStore} checks and copies to the destination.
+ * Takes a screenshot of a running VM: QEMU writes a PNG of the display to {@code dumpFile} in the
+ * VM's private directory, which {@link ScreenshotStore} checks and copies to the destination.
  */
 public final class DisplayCapture {
   private final VirtualMachine vm;
-  private final Path scratch;
+  private final Path dumpFile;
   private final ScreenshotStore store;
 
-  public DisplayCapture(VirtualMachine vm, Path scratch, ScreenshotStore store) {
+  public DisplayCapture(VirtualMachine vm, Path dumpFile, ScreenshotStore store) {
     this.vm = vm;
-    this.scratch = scratch;
+    this.dumpFile = dumpFile;
     this.store = store;
   }
 
@@ -25,17 +25,17 @@ public final class DisplayCapture {
       throw new ScreenshotException("QEMU had already exited");
     }
     try {
-      Files.deleteIfExists(scratch);
-      vm.screendumpPng(scratch);
-      if (!Files.exists(scratch)) {
+      Files.deleteIfExists(dumpFile);
+      vm.screendumpPng(dumpFile);
+      if (!Files.exists(dumpFile)) {
         throw new ScreenshotException("QEMU reported a screendump but wrote no file");
       }
-      return store.store(scratch, request);
+      return store.store(dumpFile, request);
     } catch (IOException e) {
       throw new ScreenshotException(e.getMessage(), e);
     } finally {
       try {
-        Files.deleteIfExists(scratch);
+        Files.deleteIfExists(dumpFile);
       } catch (IOException e) {
         // the VM directory is deleted with the run
       }

@@ -169,6 +169,7 @@ final class GuestSession {
     if (screenshot == null || !screenshot.wanted(reason)) {
       return "";
     }
+    long start = System.nanoTime();
     try {
       StoredScreenshot s =
           new DisplayCapture(vm, files.screendump(), new ScreenshotStore(ScreenshotStore.MAX_BYTES))
@@ -185,7 +186,9 @@ final class GuestSession {
               + s.sizeBytes()
               + " bytes, sha256:"
               + s.sha256()
-              + ")");
+              + ") in "
+              + (System.nanoTime() - start) / 1_000_000
+              + " ms");
       return "";
     } catch (ScreenshotException e) {
       diagnostics.accept("no screenshot: " + e.getMessage());

@@ -137,7 +137,7 @@ public final class TaskRunner {
     if (task.screenshot() == null || !"none".equals(machine.graphics())) {
       return machine;
     }
-    diagnostics.accept("graphics none → VGA: the screenshot needs a display device");
+    diagnostics.accept("graphics none, using VGA: a screenshot needs a display device");
     return machine.toBuilder().graphics("VGA").build();
   }
 

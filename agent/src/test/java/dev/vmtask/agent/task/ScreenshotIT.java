@@ -65,7 +65,7 @@ class ScreenshotIT {
     assertThat(o.message()).isEqualTo("guest command exited with 0");
     assertThat(fixture.log()).isEqualTo("hello\n");
     assertThat(fixture.diagnostics())
-        .contains("graphics none → VGA: the screenshot needs a display device");
+        .contains("graphics none, using VGA: a screenshot needs a display device");
     assertStored(o.screenshot());
   }
 
