@@ -19,13 +19,11 @@ public record ScreenshotRequest(When when, Path destination) {
 
   /** Which endings of a task get a screenshot. */
   public enum When {
-    /** Every ending while the VM still runs, including a command that reported its exit code. */
+    /** Every ending while the VM still runs, including a command that exited 0. */
     ALWAYS,
     /**
-     * Endings where the command did not report an exit code while the VM still runs: {@link
-     * Reason#DeadlineExceeded}, {@link Reason#GuestUnresponsive}, {@link Reason#ArtifactFailed},
-     * {@link Reason#Aborted}. A non-zero exit is the command's own verdict, not a failure of the
-     * run, as in the API's {@code OnFailure}.
+     * Every ending but {@link Reason#Completed} while the VM still runs: the task's phase is then
+     * Failed (a non-zero exit included: a failed GUI test is what the screen shows best).
      */
     ON_FAILURE;
 
@@ -43,7 +41,7 @@ public record ScreenshotRequest(When when, Path destination) {
 
   /** True when a task ending with {@code reason} gets a screenshot. */
   public boolean wanted(Reason reason) {
-    return when == When.ALWAYS || (reason != Reason.Completed && reason != Reason.NonZeroExit);
+    return when == When.ALWAYS || reason != Reason.Completed;
   }
 
   public Path file() {

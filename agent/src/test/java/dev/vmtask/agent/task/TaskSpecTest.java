@@ -68,12 +68,12 @@ class TaskSpecTest {
   }
 
   @Test
-  void onFailureMeansTheCommandDidNotReportAnExitCode() {
+  void onFailureMeansEveryEndingButExitZero() {
     ScreenshotRequest onFailure = new ScreenshotRequest(When.ON_FAILURE, Path.of("/s"));
     ScreenshotRequest always = new ScreenshotRequest(When.ALWAYS, Path.of("/s"));
 
     assertThat(onFailure.wanted(Reason.Completed)).isFalse();
-    assertThat(onFailure.wanted(Reason.NonZeroExit)).isFalse();
+    assertThat(onFailure.wanted(Reason.NonZeroExit)).isTrue();
     assertThat(onFailure.wanted(Reason.DeadlineExceeded)).isTrue();
     assertThat(onFailure.wanted(Reason.GuestUnresponsive)).isTrue();
     assertThat(onFailure.wanted(Reason.ArtifactFailed)).isTrue();

@@ -12,8 +12,9 @@ import io.fabric8.generator.annotation.Required;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Screenshot {
   @JsonPropertyDescription(
-      "OnFailure (default): when the task fails while the VM runs (DeadlineExceeded,"
-          + " GuestUnresponsive, Aborted, ArtifactFailed); Always: also after the command ended.")
+      "OnFailure (default): when the task fails while its VM runs (NonZeroExit,"
+          + " DeadlineExceeded, GuestUnresponsive, Aborted, ArtifactFailed); Always: also after a"
+          + " command that exited 0.")
   @Default("OnFailure")
   private ScreenshotPolicy when;
 

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 /** When the display is captured. */
 public enum ScreenshotPolicy {
-  /** Only when the task fails while its VM still runs (deadline, no guest, abort, artifacts). */
+  /**
+   * Only when the task fails while its VM still runs (non-zero exit, deadline, no guest, abort).
+   */
   @JsonProperty("OnFailure")
   ON_FAILURE,
-  /** Also after a command that succeeded. */
+  /** Also after a command that exited 0. */
   @JsonProperty("Always")
   ALWAYS
 }
