@@ -160,8 +160,9 @@ public final class MetadataService implements AutoCloseable {
       body = JSON.writeValueAsString(o);
       type = "application/json";
     }
-    send(ex, 200, type, body);
+    // Before the reply: whoever sees the guest's request answered also sees the task running.
     commandFetched.complete(null);
+    send(ex, 200, type, body);
   }
 
   private void log(HttpExchange ex) throws IOException {
