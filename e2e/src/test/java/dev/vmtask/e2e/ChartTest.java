@@ -130,7 +130,7 @@ class ChartTest {
     assertThat(grants(rules, "", "nodes")).containsExactly("list");
     assertThat(grants(rules, "events.k8s.io", "events")).containsExactly("create");
     assertThat(grants(rules, "coordination.k8s.io", "leases"))
-        .containsExactlyInAnyOrder("get", "create", "update");
+        .containsExactlyInAnyOrder("create", "get", "update", "patch");
     assertThat(chart.all(ClusterRole.class))
         .flatExtracting(ClusterRole::getRules)
         .flatExtracting(PolicyRule::getResources)
@@ -232,12 +232,16 @@ class ChartTest {
     Role role = chart.one(Role.class);
     assertThat(role.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
     assertThat(role.getRules())
-        .singleElement()
-        .satisfies(
+        .allSatisfy(
             r -> {
               assertThat(r.getApiGroups()).containsExactly("coordination.k8s.io");
               assertThat(r.getResources()).containsExactly("leases");
             });
+    // Renewing and taking over the Lease is a PATCH (fabric8's LeaseLock), only on its own Lease.
+    assertThat(role.getRules())
+        .filteredOn(r -> r.getVerbs().contains("patch"))
+        .singleElement()
+        .satisfies(r -> assertThat(r.getResourceNames()).containsExactly("vmtask-operator"));
     RoleBinding binding = chart.one(RoleBinding.class);
     assertThat(binding.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());
     assertThat(binding.getSubjects()).extracting("name").containsExactly(RELEASE);
