@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
-import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -43,14 +42,19 @@ public final class VmtaskOperator {
     new JvmThreadMetrics().bindTo(registry);
     KubernetesClient client = new KubernetesClientBuilder().build();
     String identity = InetAddress.getLocalHost().getHostName();
-    Operator operator = create(config, client, registry, identity);
+    var election = new LeaderElection(config.podNamespace(), identity);
+    Operator operator = create(config, client, registry, identity, election);
     var health = new HealthServer(config.healthPort(), operator, registry).start();
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   health.close();
+                  election.shuttingDown();
                   operator.stop();
+                  if (config.leaderElection()) {
+                    election.release(client);
+                  }
                 }));
     operator.start();
   }
@@ -58,6 +62,16 @@ public final class VmtaskOperator {
   /** The operator with both controllers registered, not started (tests start it themselves). */
   public static Operator create(
       OperatorConfig config, KubernetesClient client, MeterRegistry registry, String identity) {
+    return create(
+        config, client, registry, identity, new LeaderElection(config.podNamespace(), identity));
+  }
+
+  private static Operator create(
+      OperatorConfig config,
+      KubernetesClient client,
+      MeterRegistry registry,
+      String identity,
+      LeaderElection election) {
     var events = new EventRecorder(client, identity);
     Operator operator =
         new Operator(
@@ -70,8 +84,7 @@ public final class VmtaskOperator {
                   // The chart installs the CRDs; reading them would need a cluster-wide grant.
                   .checkingCRDAndValidateLocalModel(false);
               if (config.leaderElection()) {
-                o.withLeaderElectionConfiguration(
-                    new LeaderElectionConfiguration(LEASE_NAME, config.podNamespace(), identity));
+                o.withLeaderElectionConfiguration(election.configuration());
               }
             });
     Clock clock = Clock.systemUTC();
