@@ -20,7 +20,8 @@ busybox=${BUSYBOX:-/bin/busybox}
 cache_root=${VMTASK_GUEST_CACHE:-$HOME/.cache/vmtask/guest}
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
 # Load order respects module dependencies (modinfo -F depends).
-modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net e1000 mii 8139too"
+# evdev and button: the ACPI power button (QMP system_powerdown) as an input event for acpid.
+modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net e1000 mii 8139too evdev button"
 
 log() { echo "build-test-image: $*" >&2; }
 need() { command -v "$1" >/dev/null 2>&1 || { log "missing $1: run $here/install-deps.sh"; exit 1; }; }
@@ -33,7 +34,8 @@ module_file() { find "$moddir/kernel" -name "$1.ko*" | head -n 1; }
 
 # The cache key covers every input, so a changed tool, kernel or script makes a new image.
 key=$({
-  cat "$0" "$here/tools/vmtask-guest" "$here/initramfs/init" "$here/initramfs/udhcpc.script"
+  cat "$0" "$here/tools/vmtask-guest" "$here/initramfs/init" "$here/initramfs/udhcpc.script" \
+    "$here/initramfs/power-button"
   sha256sum "$kernel" "$busybox" "$syslinux_bios/ldlinux.c32"
   for m in $modules; do sha256sum "$(module_file "$m")"; done
   echo "$SOURCE_DATE_EPOCH"
@@ -58,7 +60,7 @@ trap 'rm -rf "$work"' EXIT
 root=$work/root
 
 log "kernel $kernel, modules from $moddir"
-mkdir -p "$root/bin" "$root/lib/modules" "$root/usr/bin" "$root/usr/share/udhcpc" "$root/etc" \
+mkdir -p "$root/bin" "$root/lib/modules" "$root/usr/bin" "$root/usr/share/udhcpc" "$root/etc/acpi/PWRF" \
   "$root/dev" "$root/proc" "$root/sys" "$root/run" "$root/tmp" "$root/root"
 cp "$busybox" "$root/bin/busybox"
 for applet in $("$busybox" --list); do
@@ -80,6 +82,8 @@ done
 install -m 0755 "$here/initramfs/init" "$root/init"
 install -m 0755 "$here/initramfs/udhcpc.script" "$root/usr/share/udhcpc/default.script"
 install -m 0755 "$here/tools/vmtask-guest" "$root/usr/bin/vmtask-guest"
+# busybox acpid runs /etc/acpi/PWRF/00000080 when the power button is pressed.
+install -m 0755 "$here/initramfs/power-button" "$root/etc/acpi/PWRF/00000080"
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\n' >"$root/etc/group"
 printf 'vmtask\n' >"$root/etc/hostname"
