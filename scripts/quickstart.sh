@@ -174,7 +174,7 @@ for t in "${tasks[@]}"; do
     echo "---"
   fi
   kubectl get vmt "$t" -o jsonpath='phase={.status.phase} exitCode={.status.exitCode} reason={.status.reason} message={.status.message}{"\n"}'
-  [[ "$t" != artifact ]] || kubectl get vmt "$t" -o jsonpath='{range .status.artifacts[*]}artifact {.name}: {.sizeBytes} bytes sha256 {.sha256} ({.claimName}/{.path}){"\n"}{end}'
+  [[ "$t" != artifact ]] || kubectl get vmt "$t" -o jsonpath='{range .status.artifacts[*]}artifact {.name}: {.sizeBytes} bytes sha256 {.sha256} ({.claimName}/{.path}){"\n"}{end}{range .status.screenshot}screenshot: {.sizeBytes} bytes sha256 {.sha256} ({.claimName}/{.path}){"\n"}{end}'
   expected=Succeeded
   [[ "$t" != script ]] || expected=Failed # the script example exits 3 on purpose
   [[ "$phase" == "$expected" ]] || status=1
