@@ -2,19 +2,12 @@ package dev.vmtask.agent.guest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vmtask.agent.result.ResultFile;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * Copies artifacts out of the guest through get-artifact / list-folder actions. The guest is not
@@ -98,27 +91,16 @@ public final class ArtifactCollector {
       throw new ArtifactException("artifact " + r.name() + ": unsafe name " + relative);
     }
     try {
-      Files.createDirectories(target.getParent());
-      Path part = target.resolveSibling(".vmtask-" + UUID.randomUUID() + ".part");
-      try {
-        Copied c =
-            actions.request("get-artifact", guestFile, reply -> copy(r, guestFile, reply, part));
-        // Rename over the name itself: a symlink planted at the target is replaced, not followed.
-        Files.move(
-            part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        return new CollectedArtifact(
-            r.name(), c.size, c.sha256, dest.relativize(target).toString());
-      } finally {
-        Files.deleteIfExists(part);
-      }
+      ResultFile.Stored stored =
+          actions.request("get-artifact", guestFile, reply -> store(guestFile, reply, target));
+      return new CollectedArtifact(
+          r.name(), stored.sizeBytes(), stored.sha256(), dest.relativize(target).toString());
     } catch (IOException e) {
       throw new ArtifactException("artifact " + r.name() + ": " + e.getMessage(), e);
     }
   }
 
-  private record Copied(long size, String sha256) {}
-
-  private Copied copy(ArtifactRequest r, String guestFile, GuestReply reply, Path part)
+  private ResultFile.Stored store(String guestFile, GuestReply reply, Path target)
       throws IOException {
     if (reply.notFound()) {
       throw new IOException(guestFile + " not found in the guest");
@@ -126,27 +108,26 @@ public final class ArtifactCollector {
     if (reply.error() != null) {
       throw new IOException("the guest could not read " + guestFile + ": " + reply.error());
     }
-    MessageDigest sha = sha256();
-    long size = 0;
-    byte[] buf = new byte[65536];
-    try (InputStream in = reply.body();
-        OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE_NEW)) {
-      for (int n; (n = in.read(buf)) > 0; ) {
-        size += n;
-        if (size > maxFileBytes) {
-          throw new IOException(
-              guestFile + " is larger than the limit of " + maxFileBytes + " bytes");
-        }
-        if (totalBytes + size > maxTotalBytes) {
-          throw new IOException(
-              "artifacts are larger than the total limit of " + maxTotalBytes + " bytes");
-        }
-        sha.update(buf, 0, n);
-        out.write(buf, 0, n);
-      }
+    ResultFile.Stored stored;
+    try (InputStream in = reply.body()) {
+      stored =
+          ResultFile.write(
+              in,
+              target,
+              size -> {
+                if (size > maxFileBytes) {
+                  throw new IOException(
+                      guestFile + " is larger than the limit of " + maxFileBytes + " bytes");
+                }
+                if (totalBytes + size > maxTotalBytes) {
+                  throw new IOException(
+                      "artifacts are larger than the total limit of " + maxTotalBytes + " bytes");
+                }
+              },
+              written -> {});
     }
-    totalBytes += size;
-    return new Copied(size, HexFormat.of().formatHex(sha.digest()));
+    totalBytes += stored.sizeBytes();
+    return stored;
   }
 
   /** An absolute, normalized guest path (no "." or ".." components, no NUL or newline). */
@@ -186,13 +167,5 @@ public final class ArtifactCollector {
 
   private static boolean hasControl(String s) {
     return s.chars().anyMatch(c -> c < 0x20 || c == 0x7f);
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }
