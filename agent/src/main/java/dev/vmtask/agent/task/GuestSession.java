@@ -114,8 +114,9 @@ final class GuestSession {
     }
     String note = "";
     if (screenshot != null) {
-      note = "; no screenshot: QEMU had exited, its display with it";
-      diagnostics.accept(note.substring(2));
+      String why = "no screenshot: QEMU had exited, its display with it";
+      diagnostics.accept(why);
+      note = "; " + why;
     }
     return ended(
         Reason.QemuCrashed,

@@ -160,7 +160,7 @@ class TaskPodFactoryTest {
     VirtualMachineTask task = Fixtures.task("ns", "t", "img");
     task.getSpec().setArtifacts(List.of(artifact("out", "/out", "results", "run-1")));
     Screenshot screenshot = new Screenshot();
-    screenshot.setVolume(artifact("x", "/x", "results", "shots/t").getVolume());
+    screenshot.setVolume(volume("results", "shots/t"));
     task.getSpec().setScreenshot(screenshot);
     Pod pod = factory.create(task, Fixtures.readyImage("ns", "img"), machine(1, 256), 1);
 
@@ -246,14 +246,18 @@ class TaskPodFactoryTest {
   }
 
   private static Artifact artifact(String name, String path, String claim, String subPath) {
-    ArtifactVolume v = new ArtifactVolume();
-    v.setClaimName(claim);
-    v.setSubPath(subPath);
     Artifact a = new Artifact();
     a.setName(name);
     a.setPath(path);
-    a.setVolume(v);
+    a.setVolume(volume(claim, subPath));
     return a;
+  }
+
+  private static ArtifactVolume volume(String claim, String subPath) {
+    ArtifactVolume v = new ArtifactVolume();
+    v.setClaimName(claim);
+    v.setSubPath(subPath);
+    return v;
   }
 
   private static Machine machine(int cpus, int memory) {
