@@ -64,8 +64,14 @@ tar=${archive:-$tmp/image.tar}
 rm -f "$tar"
 buildah push --quiet "$name" "docker-archive:$tar:$name" || die build-image "buildah push to $tar failed"
 if $import; then
-  ctr --address "$CONTAINERD_SOCK" --namespace k8s.io images import "$tar" >/dev/null ||
-    die build-image "ctr images import of $tar failed"
+  # Re-importing a tag can race containerd's garbage collection of the old image's layers
+  # ("parent snapshot ... does not exist"); a second import unpacks what went missing.
+  for try in 1 2 3; do
+    ctr --address "$CONTAINERD_SOCK" --namespace k8s.io images import "$tar" >/dev/null && break
+    ((try < 3)) || die build-image "ctr images import of $tar failed 3 times"
+    echo "build-image: import of $name failed (try $try of 3); retrying" >&2
+    sleep 2
+  done
 fi
 size=$(buildah images --format '{{.Size}}' "$name" | head -1)
 echo "image $name: $size, built in ${built}s, total $((SECONDS - start))s$($import && echo ', imported into the testbed')${archive:+, archive $archive}"
