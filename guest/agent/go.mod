@@ -1,0 +1,3 @@
+module vmtask.dev/guest-agent
+
+go 1.22
