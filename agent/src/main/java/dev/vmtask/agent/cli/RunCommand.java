@@ -46,7 +46,8 @@ public final class RunCommand {
             base.stopGrace(),
             base.artifactMaxFileBytes(),
             base.artifactMaxTotalBytes(),
-            null);
+            null,
+            base.guestAgentBinary());
     TaskRunner runner = new TaskRunner(settings, new FileOutputStream(FileDescriptor.out), diag);
     Signals.abortOnTermination(runner);
     Outcome o = runner.run(options.task());

@@ -2,6 +2,7 @@ package dev.vmtask.agent.cli;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vmtask.agent.cloudinit.GuestAgentMode;
 import dev.vmtask.agent.guest.ArtifactRequest;
 import dev.vmtask.agent.guest.GuestCommand;
 import dev.vmtask.agent.image.ImageFormat;
@@ -37,6 +38,8 @@ record RunOptions(TaskSpec task, Path cacheDir, Duration bootTimeout) {
         --screenshot DIR       store a PNG of the display as DIR/screenshot.png before the VM
                                stops (a machine without graphics gets a VGA adapter)
         --screenshot-when W    always or on-failure (default on-failure; needs --screenshot)
+        --guest-agent M        auto, cloud-init or preinstalled (default auto: preinstalled for
+                               tar.zst, cloud-init for qcow2 and raw)
       The guest's output goes to stdout; the exit code is the command's, or 125 with a message on
       stderr when the task could not run.""";
 
@@ -56,6 +59,7 @@ record RunOptions(TaskSpec task, Path cacheDir, Duration bootTimeout) {
                 "VMTASK_CACHE_DIR", System.getProperty("user.home") + "/.cache/vmtask/images"));
     Path screenshotDir = null;
     ScreenshotRequest.When screenshotWhen = null;
+    GuestAgentMode guestAgent = GuestAgentMode.AUTO;
     String image = null;
     int i = 0;
     try {
@@ -92,6 +96,7 @@ record RunOptions(TaskSpec task, Path cacheDir, Duration bootTimeout) {
           case "--cache" -> cache = Path.of(v);
           case "--screenshot" -> screenshotDir = Path.of(v);
           case "--screenshot-when" -> screenshotWhen = screenshotWhen(v);
+          case "--guest-agent" -> guestAgent = GuestAgentMode.parse(v);
           default -> throw new UsageException("unknown option " + a);
         }
       }
@@ -124,7 +129,8 @@ record RunOptions(TaskSpec task, Path cacheDir, Duration bootTimeout) {
                   ? null
                   : new ScreenshotRequest(
                       screenshotWhen == null ? ScreenshotRequest.When.ON_FAILURE : screenshotWhen,
-                      screenshotDir.toAbsolutePath()));
+                      screenshotDir.toAbsolutePath()),
+              guestAgent);
       return new RunOptions(task, cache, bootTimeout);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());

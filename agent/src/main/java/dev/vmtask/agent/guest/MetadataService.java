@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -22,10 +23,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * connects to 169.254.169.254:80.
  *
  * <p>Extensions: {@code ?format=sh} on execute and poll (the same data as POSIX sh assignments, for
- * guests without a JSON parser) and the {@code X-Vmtask-Exit-Code} header on success/failed.
+ * guests without a JSON parser), the {@code X-Vmtask-Exit-Code} header on success/failed and the
+ * {@code X-Vmtask-Time} header on execute.
  */
 public final class MetadataService implements AutoCloseable {
   public static final String EXIT_CODE_HEADER = "X-Vmtask-Exit-Code";
+
+  /** The host's clock (RFC 3339, UTC) on the execute reply: the guest agent sets its clock. */
+  public static final String TIME_HEADER = "X-Vmtask-Time";
+
   static final Duration POLL_TIMEOUT = Duration.ofSeconds(30);
   private static final ObjectMapper JSON = new ObjectMapper();
   // Log streams and long polls each hold a thread; the bound keeps a hostile guest from growing
@@ -162,6 +168,7 @@ public final class MetadataService implements AutoCloseable {
     }
     // Before the reply: whoever sees the guest's request answered also sees the task running.
     commandFetched.complete(null);
+    ex.getResponseHeaders().set(TIME_HEADER, Instant.now().toString());
     send(ex, 200, type, body);
   }
 

@@ -59,6 +59,14 @@ public record MachineDefinition(
           .tablet("usb-tablet")
           .build();
 
+  /**
+   * Devices for a standalone qcow2 or raw disk, which has no machine.json: virtio network and disk,
+   * as KubeVirt gives, because cloud kernels (Debian's among them) have no e1000 driver. Archives
+   * keep taskcluster's defaults.
+   */
+  public static final MachineDefinition STANDALONE_DISK =
+      builder().network("virtio-net-pci").storage("virtio-blk-pci").build();
+
   public MachineDefinition {
     flags = flags == null ? null : List.copyOf(flags);
   }

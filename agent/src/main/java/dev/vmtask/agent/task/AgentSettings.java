@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * The node-side settings of a run: where the cache and scratch space are, the node's machine
- * limits, and the timeouts and caps the agent enforces. {@code readinessFile} is null outside pods.
+ * limits, and the timeouts and caps the agent enforces. {@code readinessFile} is null outside pods;
+ * {@code guestAgentBinary} is the guest agent a cloud-init config drive carries into the VM.
  */
 public record AgentSettings(
     Path cacheDir,
@@ -20,8 +21,12 @@ public record AgentSettings(
     Duration stopGrace,
     long artifactMaxFileBytes,
     long artifactMaxTotalBytes,
-    Path readinessFile) {
+    Path readinessFile,
+    Path guestAgentBinary) {
   private static final long GIB = 1024L * 1024 * 1024;
+
+  /** Where the agent image installs the static guest agent that config drives carry. */
+  public static final String DEFAULT_GUEST_AGENT = "/opt/vmtask/vmtask-guest";
 
   /** Reads the {@code VMTASK_*} variables of docs/agent-contract.md, with defaults. */
   public static AgentSettings fromEnv(Map<String, String> env) {
@@ -40,7 +45,8 @@ public record AgentSettings(
         Duration.ofSeconds(number(env, "VMTASK_STOP_GRACE_SECONDS", 10)),
         number(env, "VMTASK_ARTIFACT_MAX_BYTES", GIB),
         number(env, "VMTASK_ARTIFACTS_MAX_BYTES", 4 * GIB),
-        scratch.resolve("guest-running"));
+        scratch.resolve("guest-running"),
+        Path.of(env.getOrDefault("VMTASK_GUEST_AGENT", DEFAULT_GUEST_AGENT)));
   }
 
   private static long number(Map<String, String> env, String name, long fallback) {

@@ -1,5 +1,7 @@
 package dev.vmtask.agent.task;
 
+import dev.vmtask.agent.cloudinit.CloudInitDrive;
+import dev.vmtask.agent.cloudinit.GuestAgentMode;
 import dev.vmtask.agent.guest.MetadataService;
 import dev.vmtask.agent.image.ImageCache;
 import dev.vmtask.agent.image.ImageFetchException;
@@ -53,6 +55,10 @@ public final class TaskRunner {
 
   public Outcome run(TaskSpec task) {
     RunReport report = new RunReport();
+    String missing = HostPrerequisites.missing(settings.qemuBinary(), System.getenv("PATH"));
+    if (missing != null) {
+      return report.outcome(Reason.AgentError, 0, missing);
+    }
     Path vmDir = null;
     try (ImageLease lease = acquire(task.image(), report)) {
       vmDir = createVmDir();
@@ -74,10 +80,11 @@ public final class TaskRunner {
               + machine.memory()
               + " MiB, "
               + accel.id());
+      Path configDrive = configDrive(task, lease, machine, vmDir);
       if (abort.isDone()) {
         return report.outcome(Reason.Aborted, 0, "aborted (" + abort.join() + ") before boot");
       }
-      return boot(task, machine, accel, overlay, new VmFiles(vmDir), report);
+      return boot(task, machine, accel, overlay, configDrive, new VmFiles(vmDir), report);
     } catch (ImageRejectedException | ImageFetchException e) {
       return report.outcome(Reason.ImageFailed, 0, e.getMessage());
     } catch (InvalidMachineException e) {
@@ -129,7 +136,22 @@ public final class TaskRunner {
     layers.add(MachineJson.fromTask(task.machine(), "machine"));
     layers.add(MachineJson.fromTask(task.imageMachine(), "image.machine"));
     lease.machine().ifPresent(layers::add);
+    if (lease.machine().isEmpty()) {
+      layers.add(MachineDefinition.STANDALONE_DISK);
+    }
     return MachineDefinition.resolve(layers, settings.limits(), new SecureRandom());
+  }
+
+  /** The cloud-init config drive that starts the guest agent, or null when the image has one. */
+  private Path configDrive(TaskSpec task, ImageLease lease, MachineDefinition machine, Path vmDir)
+      throws IOException {
+    GuestAgentMode mode = task.guestAgent().resolve(lease.format());
+    if (mode != GuestAgentMode.CLOUD_INIT) {
+      diagnostics.accept("guest agent: the image's own (" + task.guestAgent() + ")");
+      return null;
+    }
+    diagnostics.accept("guest agent: from a cloud-init config drive (" + task.guestAgent() + ")");
+    return CloudInitDrive.write(vmDir, settings.guestAgentBinary(), "vmtask-" + machine.uuid());
   }
 
   /** QMP screendump needs a display device; a machine without one gets a standard VGA. */
@@ -146,6 +168,7 @@ public final class TaskRunner {
       MachineDefinition machine,
       Acceleration accel,
       Path overlay,
+      Path configDrive,
       VmFiles files,
       RunReport report)
       throws IOException, InterruptedException {
@@ -158,7 +181,8 @@ public final class TaskRunner {
               overlay,
               "qcow2",
               new VmNetwork(meta.address(), task.outbound()),
-              files);
+              files,
+              configDrive);
       VirtualMachine vm;
       try {
         vm = VirtualMachine.start(argv, files, diagnostics);

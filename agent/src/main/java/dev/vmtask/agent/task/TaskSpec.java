@@ -2,6 +2,7 @@ package dev.vmtask.agent.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vmtask.agent.cloudinit.GuestAgentMode;
 import dev.vmtask.agent.guest.ArtifactRequest;
 import dev.vmtask.agent.guest.GuestCommand;
 import dev.vmtask.agent.image.ImageFormat;
@@ -21,7 +22,8 @@ import java.util.Map;
  * One task as the agent runs it, from {@code VMTASK_TASK} (the operator's JSON, see
  * docs/agent-contract.md) or from the {@code run} command line. {@code machine} and {@code
  * imageMachine} stay JSON until the run, where a bad machine is reported as InvalidMachine. {@code
- * screenshot} is null when none is wanted.
+ * screenshot} is null when none is wanted; {@code guestAgent} says how the guest agent gets into
+ * the VM.
  */
 public record TaskSpec(
     String name,
@@ -33,7 +35,8 @@ public record TaskSpec(
     List<ArtifactRequest> artifacts,
     boolean outbound,
     Acceleration acceleration,
-    ScreenshotRequest screenshot) {
+    ScreenshotRequest screenshot,
+    GuestAgentMode guestAgent) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Parses the operator's task JSON; header values come from {@code env}. */
@@ -51,7 +54,8 @@ public record TaskSpec(
           artifacts(t.path("artifacts")),
           "outbound".equals(t.path("network").asText("none")),
           Acceleration.parse(t.path("acceleration").asText("auto")),
-          screenshot(t.get("screenshot")));
+          screenshot(t.get("screenshot")),
+          GuestAgentMode.parse(t.path("image").path("guestAgent").asText(null)));
     } catch (IllegalArgumentException e) {
       throw new TaskSpecException("invalid task: " + e.getMessage(), e);
     }

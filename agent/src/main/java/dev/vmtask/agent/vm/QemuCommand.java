@@ -19,6 +19,7 @@ public final class QemuCommand {
    * @param m a resolved machine (limits applied, identity set)
    * @param accel {@link Acceleration#KVM} or {@link Acceleration#TCG}
    * @param disk the per-task overlay (or any disk) and its format
+   * @param configDrive a read-only ISO attached as a second disk (cloud-init's), or null
    */
   public static List<String> build(
       String binary,
@@ -27,7 +28,8 @@ public final class QemuCommand {
       Path disk,
       String diskFormat,
       VmNetwork network,
-      VmFiles files) {
+      VmFiles files,
+      Path configDrive) {
     if (accel == Acceleration.AUTO) {
       throw new IllegalArgumentException("resolve auto acceleration before building the command");
     }
@@ -87,9 +89,24 @@ public final class QemuCommand {
             "ide-hd".equals(m.storage())
                 ? "ide-hd,drive=disk0,bus=ide.0,bootindex=1"
                 : "virtio-blk-pci,drive=disk0,bootindex=1"));
+    if (configDrive != null) {
+      addConfigDrive(a, m, configDrive);
+    }
     a.add("-no-reboot");
     a.addAll(List.of("-pidfile", files.pidFile().toString()));
     return a;
+  }
+
+  /** On the machine's disk bus, so a guest that can read its disk can read this one too. */
+  private static void addConfigDrive(List<String> a, MachineDefinition m, Path iso) {
+    a.addAll(
+        List.of("-drive", "file=" + escape(iso) + ",format=raw,if=none,id=config0,readonly=on"));
+    a.addAll(
+        List.of(
+            "-device",
+            "ide-hd".equals(m.storage())
+                ? "ide-cd,drive=config0,bus=ide.1"
+                : "virtio-blk-pci,drive=config0"));
   }
 
   private static String tcg(int cpus) {

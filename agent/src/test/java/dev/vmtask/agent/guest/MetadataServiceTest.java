@@ -56,6 +56,16 @@ class MetadataServiceTest {
   }
 
   @Test
+  void executeCarriesTheHostClockForTheGuest() throws Exception {
+    java.time.Instant before = java.time.Instant.now();
+    HttpResponse<String> r = send("GET", "execute", null);
+
+    java.time.Instant host =
+        java.time.Instant.parse(r.headers().firstValue(MetadataService.TIME_HEADER).orElseThrow());
+    assertThat(host).isBetween(before, java.time.Instant.now());
+  }
+
+  @Test
   void resultIsIdempotentAndConflictsAreRejected() throws Exception {
     assertThat(send("PUT", "failed", "4").statusCode()).isEqualTo(200);
     assertThat(send("PUT", "failed", "4").statusCode()).isEqualTo(200);

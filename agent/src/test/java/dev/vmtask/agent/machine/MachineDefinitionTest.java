@@ -93,6 +93,28 @@ class MachineDefinitionTest {
   }
 
   @Test
+  void aStandaloneDiskGetsVirtioUnlessALayerAsksOtherwise() throws Exception {
+    MachineLimits limits = new MachineLimits(1024, 4, 1);
+    MachineDefinition plain =
+        MachineDefinition.resolve(
+            List.of(MachineDefinition.EMPTY, MachineDefinition.STANDALONE_DISK),
+            limits,
+            new Random(1));
+    assertThat(plain.network()).isEqualTo("virtio-net-pci");
+    assertThat(plain.storage()).isEqualTo("virtio-blk-pci");
+
+    MachineDefinition asked = MachineDefinition.builder().network("e1000").build();
+    assertThat(
+            MachineDefinition.resolve(
+                    List.of(asked, MachineDefinition.STANDALONE_DISK), limits, new Random(1))
+                .network())
+        .isEqualTo("e1000");
+    // an archive's machine.json without a network keeps taskcluster's default
+    assertThat(MachineDefinition.resolve(List.of(), limits, new Random(1)).network())
+        .isEqualTo("e1000");
+  }
+
+  @Test
   void flagsAreCopiedDefensively() {
     java.util.ArrayList<String> flags = new java.util.ArrayList<>();
     MachineDefinition m = MachineDefinition.builder().flags(flags).build();

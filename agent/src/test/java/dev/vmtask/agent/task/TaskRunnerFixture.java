@@ -1,6 +1,7 @@
 package dev.vmtask.agent.task;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.vmtask.agent.cloudinit.GuestAgentMode;
 import dev.vmtask.agent.guest.ArtifactRequest;
 import dev.vmtask.agent.guest.GuestCommand;
 import dev.vmtask.agent.image.ImageFormat;
@@ -63,7 +64,8 @@ final class TaskRunnerFixture {
             Duration.ofSeconds(3),
             1 << 20,
             4 << 20,
-            null);
+            null,
+            GuestTestImage.agentBinary());
     return new TaskRunner(
         settings,
         sink,
@@ -104,7 +106,8 @@ final class TaskRunnerFixture {
         artifacts,
         outbound,
         accel,
-        screenshot);
+        screenshot,
+        GuestAgentMode.AUTO);
   }
 
   /** The packaged test image (tar.zst), imported into the cache on first use. */

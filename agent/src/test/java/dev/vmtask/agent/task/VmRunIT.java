@@ -6,6 +6,7 @@ import static dev.vmtask.agent.task.TaskRunnerFixture.qemuProcesses;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.vmtask.agent.cloudinit.GuestAgentMode;
 import dev.vmtask.agent.guest.ArtifactRequest;
 import dev.vmtask.agent.guest.CollectedArtifact;
 import dev.vmtask.agent.guest.GuestCommand;
@@ -234,7 +235,8 @@ class VmRunIT {
             List.of(),
             false,
             Acceleration.TCG,
-            null);
+            null,
+            GuestAgentMode.AUTO);
 
     Outcome o = runner(Duration.ofMinutes(1)).run(t);
 

@@ -9,11 +9,13 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The test guest built by {@code guest/build-test-image.sh} (cached by content hash, so the first
- * call builds it and later calls only read the paths).
+ * The test guests and the guest agent, built by the scripts in {@code guest/} (each cached by
+ * content hash, so the first call builds and later calls only read the paths): the busybox guest
+ * ({@code build-test-image.sh}), the static guest agent ({@code build-agent.sh}) and the Debian
+ * cloud guest ({@code build-debian-guest.sh}).
  */
 public final class GuestTestImage {
-  private static Map<String, Path> outputs;
+  private static final Map<String, Map<String, Path>> outputs = new HashMap<>();
 
   private GuestTestImage() {}
 
@@ -30,30 +32,53 @@ public final class GuestTestImage {
 
   /** The packaged taskcluster image (tar.zst). */
   public static Path archive() {
-    return output("IMAGE_TAR_ZST");
+    return output("build-test-image.sh", "IMAGE_TAR_ZST", Map.of());
   }
 
   /** A standalone qcow2 of the same disk. */
   public static Path qcow2() {
-    return output("TEST_QCOW2");
+    return output("build-test-image.sh", "TEST_QCOW2", Map.of());
   }
 
-  private static synchronized Path output(String key) {
-    if (outputs == null) {
-      outputs = build();
+  /** The static guest agent that config drives carry. */
+  public static Path agentBinary() {
+    return output("build-agent.sh", "GUEST_AGENT", Map.of());
+  }
+
+  /** The Debian bookworm cloud guest as a user brings it: cloud-init, nothing of vmtask. */
+  public static Path debianQcow2() {
+    return debian("DEBIAN_QCOW2");
+  }
+
+  /** The same Debian guest with the agent installed the documented way (binary + unit). */
+  public static Path debianWithAgentQcow2() {
+    return debian("DEBIAN_AGENT_QCOW2");
+  }
+
+  private static Path debian(String key) {
+    return output(
+        "build-debian-guest.sh", key, Map.of("VMTASK_GUEST_AGENT", agentBinary().toString()));
+  }
+
+  private static synchronized Path output(String script, String key, Map<String, String> env) {
+    Map<String, Path> built = outputs.computeIfAbsent(script, s -> build(s, env));
+    Path p = built.get(key);
+    if (p == null) {
+      throw new IllegalStateException("guest/" + script + " printed no " + key + ": " + built);
     }
-    return outputs.get(key);
+    return p;
   }
 
-  private static Map<String, Path> build() {
-    Path script = repoRoot().resolve("guest/build-test-image.sh");
+  private static Map<String, Path> build(String name, Map<String, String> env) {
+    Path script = repoRoot().resolve("guest").resolve(name);
     try {
-      Process p =
-          new ProcessBuilder("sh", script.toString())
-              .redirectError(ProcessBuilder.Redirect.INHERIT)
-              .start();
+      ProcessBuilder pb =
+          new ProcessBuilder("bash", script.toString())
+              .redirectError(ProcessBuilder.Redirect.INHERIT);
+      pb.environment().putAll(env);
+      Process p = pb.start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+      if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
         throw new IllegalStateException(script + " failed:\n" + out);
       }
       Map<String, Path> m = new HashMap<>();

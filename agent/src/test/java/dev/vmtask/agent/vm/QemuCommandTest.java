@@ -29,7 +29,7 @@ class QemuCommandTest {
     MachineDefinition m = machine(MachineDefinition.builder().cpus(2).memory(512).build());
     List<String> a =
         QemuCommand.build(
-            "qemu", m, Acceleration.TCG, Path.of("/s/disk.qcow2"), "qcow2", NONE, FILES);
+            "qemu", m, Acceleration.TCG, Path.of("/s/disk.qcow2"), "qcow2", NONE, FILES, null);
 
     assertThat(a.subList(0, 4)).containsExactly("qemu", "-S", "-no-user-config", "-nodefaults");
     assertThat(after(a, "-accel")).isEqualTo("tcg,thread=multi");
@@ -63,7 +63,8 @@ class QemuCommandTest {
                 .build());
     VmNetwork outbound = new VmNetwork(new InetSocketAddress("127.0.0.1", 1), true);
     List<String> a =
-        QemuCommand.build("qemu", m, Acceleration.KVM, Path.of("/d,1.img"), "raw", outbound, FILES);
+        QemuCommand.build(
+            "qemu", m, Acceleration.KVM, Path.of("/d,1.img"), "raw", outbound, FILES, null);
 
     assertThat(after(a, "-machine")).isEqualTo("q35");
     assertThat(after(a, "-accel")).isEqualTo("kvm");
@@ -79,10 +80,31 @@ class QemuCommandTest {
   }
 
   @Test
+  void aConfigDriveIsReadOnlyOnTheDiskBusAndNeverBoots() throws Exception {
+    MachineDefinition virtio = machine(MachineDefinition.builder().cpus(1).build());
+    Path iso = Path.of("/scratch/vm1/cidata.iso");
+    List<String> a =
+        QemuCommand.build("q", virtio, Acceleration.TCG, Path.of("/d"), "qcow2", NONE, FILES, iso);
+
+    assertThat(a)
+        .contains(
+            "file=/scratch/vm1/cidata.iso,format=raw,if=none,id=config0,readonly=on",
+            "virtio-blk-pci,drive=config0");
+    assertThat(a.stream().filter(s -> s.contains("bootindex"))).hasSize(1);
+
+    MachineDefinition ide = machine(MachineDefinition.builder().cpus(1).storage("ide-hd").build());
+    assertThat(
+            QemuCommand.build("q", ide, Acceleration.TCG, Path.of("/d"), "raw", NONE, FILES, iso))
+        .contains("ide-cd,drive=config0,bus=ide.1");
+  }
+
+  @Test
   void autoMustBeResolvedFirst() throws Exception {
     MachineDefinition m = machine(MachineDefinition.builder().cpus(1).build());
     assertThatThrownBy(
-            () -> QemuCommand.build("q", m, Acceleration.AUTO, Path.of("/d"), "raw", NONE, FILES))
+            () ->
+                QemuCommand.build(
+                    "q", m, Acceleration.AUTO, Path.of("/d"), "raw", NONE, FILES, null))
         .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -38,6 +38,16 @@ public class VMImageSpec {
   @JsonPropertyDescription("Machine defaults for tasks booting this image; a task's fields win.")
   private Machine machine;
 
+  @JsonPropertyDescription(
+      "How the vmtask guest agent gets into the VM. CloudInit: a read-only NoCloud config drive"
+          + " (label cidata) makes the image's cloud-init start the agent for this boot only;"
+          + " the image is not changed and nothing outlives the task. Preinstalled: the image"
+          + " starts the agent itself (the binary and systemd unit of docs/guest.md, or"
+          + " taskcluster-compatible guest tools). Auto: Preinstalled for tar.zst archives,"
+          + " CloudInit for qcow2 and raw disks.")
+  @Default("Auto")
+  private GuestAgentMode guestAgent;
+
   @JsonPropertyDescription("Fetch the image ahead of time onto the nodes this selects.")
   private Prefetch prefetch;
 
@@ -79,6 +89,14 @@ public class VMImageSpec {
 
   public void setMachine(Machine machine) {
     this.machine = machine;
+  }
+
+  public GuestAgentMode getGuestAgent() {
+    return guestAgent;
+  }
+
+  public void setGuestAgent(GuestAgentMode guestAgent) {
+    this.guestAgent = guestAgent;
   }
 
   public Prefetch getPrefetch() {

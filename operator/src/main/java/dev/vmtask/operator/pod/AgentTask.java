@@ -1,5 +1,6 @@
 package dev.vmtask.operator.pod;
 
+import dev.vmtask.api.image.GuestAgentMode;
 import dev.vmtask.api.image.ImageFormat;
 import dev.vmtask.api.machine.Machine;
 import dev.vmtask.api.task.Acceleration;
@@ -33,7 +34,8 @@ public record AgentTask(
       String sha256,
       ImageFormat format,
       List<Header> headers,
-      Machine machine) {}
+      Machine machine,
+      GuestAgentMode guestAgent) {}
 
   /** A download header whose value the agent reads from the environment variable {@code env}. */
   public record Header(String name, String env) {}

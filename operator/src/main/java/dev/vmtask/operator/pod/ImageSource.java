@@ -27,7 +27,8 @@ final class ImageSource {
         expectedSha256(image),
         spec.getFormat(),
         headers,
-        spec.getMachine());
+        spec.getMachine(),
+        spec.getGuestAgent());
   }
 
   /** The Secret-backed variables the agent reads the header values from. */
