@@ -37,7 +37,7 @@ key=$({
   cat "$here/build-agent.sh"
   "$go" version
   echo "$GOOS/$GOARCH"
-  find . -path ./target -prune -o -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) -print |
+  find . -path ./target -prune -o -type f \( -name '*.go' -o -name 'go.*' \) -print |
     LC_ALL=C sort | xargs sha256sum
 } | sha256sum | cut -c1-16)
 out=$cache_root/$key

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the vmtask test guest from Debian packages only: the Debian kernel, busybox-static as
-# init and userland, the NIC modules and the guest tools in an initramfs, on a FAT disk that
-# boots with syslinux (the taskcluster image format has no -kernel option, so the disk must boot).
+# init and userland, the NIC modules and the guest agent (guest/agent, built by build-agent.sh)
+# in an initramfs, on a FAT disk that boots with syslinux (the taskcluster image format has no
+# -kernel option, so the disk must boot).
 #
 # Outputs, cached by content hash in ${VMTASK_GUEST_CACHE:-~/.cache/vmtask/guest}/<hash>/:
 #   disk.img        raw bootable disk
@@ -29,14 +30,16 @@ for tool in cpio syslinux mcopy mkfs.fat qemu-img zstd tar sha256sum; do need "$
 [ -r "$kernel" ] || { log "kernel $kernel not readable (install linux-image-amd64)"; exit 1; }
 [ -x "$busybox" ] || { log "busybox-static not found at $busybox"; exit 1; }
 syslinux_bios=/usr/lib/syslinux/modules/bios
+# The guest agent (Go, static), built and cached by build-agent.sh.
+agent=$(sh "$here/build-agent.sh" | sed -n 's/^GUEST_AGENT=//p')
+[ -x "$agent" ] || { log "guest agent not built"; exit 1; }
 
 module_file() { find "$moddir/kernel" -name "$1.ko*" | head -n 1; }
 
 # The cache key covers every input, so a changed tool, kernel or script makes a new image.
 key=$({
-  cat "$0" "$here/tools/vmtask-guest" "$here/initramfs/init" "$here/initramfs/udhcpc.script" \
-    "$here/initramfs/power-button"
-  sha256sum "$kernel" "$busybox" "$syslinux_bios/ldlinux.c32"
+  cat "$0" "$here/initramfs/init" "$here/initramfs/udhcpc.script" "$here/initramfs/power-button"
+  sha256sum "$agent" "$kernel" "$busybox" "$syslinux_bios/ldlinux.c32"
   for m in $modules; do sha256sum "$(module_file "$m")"; done
   echo "$SOURCE_DATE_EPOCH"
 } | sha256sum | cut -c1-16)
@@ -81,7 +84,7 @@ for m in $modules; do
 done
 install -m 0755 "$here/initramfs/init" "$root/init"
 install -m 0755 "$here/initramfs/udhcpc.script" "$root/usr/share/udhcpc/default.script"
-install -m 0755 "$here/tools/vmtask-guest" "$root/usr/bin/vmtask-guest"
+install -m 0755 "$agent" "$root/usr/bin/vmtask-guest"
 # busybox acpid runs /etc/acpi/PWRF/00000080 when the power button is pressed.
 install -m 0755 "$here/initramfs/power-button" "$root/etc/acpi/PWRF/00000080"
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"

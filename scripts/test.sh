@@ -27,6 +27,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+step "guest agent: go vet and unit tests"
+sh guest/build-agent.sh --test
+
 step "building the guest test image"
 bash guest/build-test-image.sh
 
