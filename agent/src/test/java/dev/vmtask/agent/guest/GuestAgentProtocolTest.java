@@ -2,6 +2,7 @@ package dev.vmtask.agent.guest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.vmtask.agent.testing.GuestTestImage;
 import java.io.ByteArrayOutputStream;
@@ -21,10 +22,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The real guest tools script ({@code guest/tools/vmtask-guest}) run on the host under busybox (as
- * in the test guest) against the real metadata service: the protocol end to end without a VM.
+ * The real guest agent ({@code guest/agent}, the static binary every guest runs) run on the host
+ * against the real metadata service, with busybox as the command's userland (as in the test guest):
+ * the protocol end to end without a VM.
  */
-class GuestToolsTest {
+class GuestAgentProtocolTest {
   private static final List<String> APPLETS =
       List.of(
           "sh", "nc", "sed", "dd", "wc", "find", "cat", "mkdir", "chmod", "rm", "mkfifo", "setsid",
@@ -61,15 +63,16 @@ class GuestToolsTest {
 
   private void start(GuestCommand command) throws IOException {
     service = MetadataService.start(command, log);
-    Path script = GuestTestImage.repoRoot().resolve("guest/tools/vmtask-guest");
-    ProcessBuilder pb = new ProcessBuilder(BIN.resolve("sh").toString(), script.toString(), "run");
+    ProcessBuilder pb = new ProcessBuilder(GuestTestImage.agentBinary().toString(), "run");
     Map<String, String> env = pb.environment();
     env.clear();
     env.put("PATH", BIN.toString());
     env.put("VMTASK_METADATA_HOST", "127.0.0.1");
     env.put("VMTASK_METADATA_PORT", String.valueOf(service.address().getPort()));
-    env.put("VMTASK_GUEST_STATE", tmp.resolve("state").toString());
     env.put("VMTASK_WORKDIR", tmp.resolve("work").toString());
+    // The agent runs on the test machine itself: a shutdown must never power it off.
+    env.put("VMTASK_SHUTDOWN_CMD", "echo shut down > " + tmp.resolve("shutdown"));
+    env.put("VMTASK_SET_CLOCK", "0");
     tools = pb.redirectErrorStream(true).redirectOutput(tmp.resolve("tools.log").toFile()).start();
   }
 
@@ -137,6 +140,37 @@ class GuestToolsTest {
         .isInstanceOf(ArtifactException.class)
         .hasMessageContaining("larger than the limit of 1024 bytes");
     assertThat(dest).isEmptyDirectory();
+  }
+
+  @Test
+  void outputReachesTheHostWhileTheCommandStillRuns() throws Exception {
+    start(new GuestCommand(List.of("sh", "-c", "echo first; sleep 30; echo second"), Map.of()));
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> log.toString(StandardCharsets.UTF_8).contains("first"));
+    assertThat(service.result()).isNotDone();
+    assertThat(log.toString(StandardCharsets.UTF_8)).doesNotContain("second");
+  }
+
+  @Test
+  void aCommandThatCannotStartIsReportedAs127WithItsReason() throws Exception {
+    start(new GuestCommand(List.of("no-such-program", "x"), Map.of()));
+
+    assertThat(result().exitCode()).isEqualTo(127);
+    assertThat(service.awaitLogsClosed(Duration.ofSeconds(10))).isTrue();
+    assertThat(log.toString(StandardCharsets.UTF_8)).contains("no-such-program");
+  }
+
+  @Test
+  void shutdownRunsTheConfiguredPowerOff() throws Exception {
+    start(new GuestCommand(List.of("true"), Map.of()));
+    assertThat(result().exitCode()).isZero();
+
+    service.actions().request("shutdown", "", reply -> null);
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> Files.exists(tmp.resolve("shutdown")));
+    assertThat(tmp.resolve("shutdown")).hasContent("shut down");
   }
 
   @Test
