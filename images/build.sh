@@ -28,6 +28,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   (cd "$repo" && nice mvn -B -q -pl "$modules" -am package -DskipTests)
 fi
 
+# The agent image carries the static guest agent (cached by content hash, so this is quick).
+for t in "${targets[@]}"; do
+  if [ "$t" = agent ]; then "$repo/guest/build-agent.sh" >/dev/null; fi
+done
+
 # The Containerfiles default to debian:bookworm-slim (what docker/podman users pull); no registry
 # is reachable here, so build from a copy whose BASE default is the local base image.
 [ "$base" != vmtask.dev/debian:bookworm ] || "$repo/testbed/build-base.sh" >/dev/null
