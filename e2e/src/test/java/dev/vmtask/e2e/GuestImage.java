@@ -5,32 +5,49 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** The test guest (guest/build-test-image.sh): a tar.zst VM image and its sha256. */
+/**
+ * A test guest and its sha256: the busybox guest as a tar.zst (guest/build-test-image.sh) or the
+ * Debian cloud guest as a qcow2 (guest/build-debian-guest.sh). {@code disk} is the raw disk of the
+ * busybox guest, null for Debian.
+ */
 record GuestImage(Path archive, Path disk, String sha256) {
-  private static final long BUILD_TIMEOUT_MINUTES = 20;
+  private static final long BUILD_TIMEOUT_MINUTES = 30;
 
-  /** Builds the image if it is not cached yet (the script is idempotent) and returns it. */
+  /** Builds the busybox guest if it is not cached yet (the script is idempotent). */
   static GuestImage build() {
-    Path script = RepoRoot.get().resolve("guest/build-test-image.sh");
+    String out = run("build-test-image.sh", Map.of());
+    Path archive = Path.of(value(out, "IMAGE_TAR_ZST"));
+    return new GuestImage(archive, Path.of(value(out, "DISK_IMG")), Digests.sha256(archive));
+  }
+
+  /** Builds the Debian bookworm cloud guest (nothing of vmtask inside) if it is not cached yet. */
+  static GuestImage debian() {
+    Path qcow2 = Path.of(value(run("build-debian-guest.sh", Map.of()), "DEBIAN_QCOW2"));
+    return new GuestImage(qcow2, null, Digests.sha256(qcow2));
+  }
+
+  private static String run(String name, Map<String, String> env) {
+    Path script = RepoRoot.get().resolve("guest").resolve(name);
     try {
-      Process process =
-          new ProcessBuilder("sh", script.toString())
-              .redirectError(ProcessBuilder.Redirect.INHERIT)
-              .start();
+      ProcessBuilder pb =
+          new ProcessBuilder("bash", script.toString())
+              .redirectError(ProcessBuilder.Redirect.INHERIT);
+      pb.environment().putAll(env);
+      Process process = pb.start();
       String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!process.waitFor(BUILD_TIMEOUT_MINUTES, TimeUnit.MINUTES) || process.exitValue() != 0) {
         process.destroyForcibly();
         throw new IllegalStateException(script + " failed; its output:\n" + out);
       }
-      Path archive = Path.of(value(out, "IMAGE_TAR_ZST"));
-      return new GuestImage(archive, Path.of(value(out, "DISK_IMG")), Digests.sha256(archive));
+      return out;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot run " + script, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while building the guest image", e);
+      throw new IllegalStateException("interrupted while building a guest image", e);
     }
   }
 
@@ -44,6 +61,6 @@ record GuestImage(Path archive, Path disk, String sha256) {
         .orElseThrow(
             () ->
                 new IllegalStateException(
-                    "guest/build-test-image.sh printed no existing " + key + ":\n" + output));
+                    "the guest build printed no existing " + key + ":\n" + output));
   }
 }

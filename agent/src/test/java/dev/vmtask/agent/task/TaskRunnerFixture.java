@@ -36,6 +36,11 @@ final class TaskRunnerFixture {
   }
 
   TaskRunner runner(Duration bootTimeout) {
+    return runner(bootTimeout, Duration.ofSeconds(3));
+  }
+
+  /** {@code stopGrace}: how long a powered-down guest may take to stop before it is killed. */
+  TaskRunner runner(Duration bootTimeout, Duration stopGrace) {
     OutputStream sink =
         new OutputStream() {
           @Override
@@ -61,7 +66,7 @@ final class TaskRunnerFixture {
             "qemu-system-x86_64",
             Path.of("/dev/kvm"),
             bootTimeout,
-            Duration.ofSeconds(3),
+            stopGrace,
             1 << 20,
             4 << 20,
             null,
@@ -96,18 +101,47 @@ final class TaskRunnerFixture {
       Acceleration accel,
       List<ArtifactRequest> artifacts,
       ScreenshotRequest screenshot) {
+    return task(
+        image,
+        script,
+        maxRunTime,
+        outbound,
+        accel,
+        artifacts,
+        screenshot,
+        1,
+        null,
+        GuestAgentMode.AUTO);
+  }
+
+  /** The same with {@code memoryMiB} (null: the image's) and a guest agent mode. */
+  static TaskSpec task(
+      ImageSource image,
+      String script,
+      Duration maxRunTime,
+      boolean outbound,
+      Acceleration accel,
+      List<ArtifactRequest> artifacts,
+      ScreenshotRequest screenshot,
+      int cpus,
+      Integer memoryMiB,
+      GuestAgentMode guestAgent) {
+    var machine = JsonNodeFactory.instance.objectNode().put("cpus", cpus);
+    if (memoryMiB != null) {
+      machine.put("memoryMiB", memoryMiB);
+    }
     return new TaskSpec(
         "test",
         image,
         null,
-        JsonNodeFactory.instance.objectNode().put("cpus", 1),
+        machine,
         new GuestCommand(List.of("/bin/sh", "-c", script), Map.of("GREETING", "hello")),
         maxRunTime,
         artifacts,
         outbound,
         accel,
         screenshot,
-        GuestAgentMode.AUTO);
+        guestAgent);
   }
 
   /** The packaged test image (tar.zst), imported into the cache on first use. */
