@@ -35,6 +35,9 @@ cd "$repo"
 step "packages"
 bash testbed/install-deps.sh
 [[ ! -f guest/install-deps.sh ]] || bash guest/install-deps.sh
+# Go builds the testbed and the guest agent; fetched from the Go module proxy when missing.
+PATH="$(bash scripts/install-go.sh):$PATH"
+export PATH
 quickstart_packages=(python3 openjdk-17-jdk-headless maven)
 missing=() apt_missing=()
 for p in "${quickstart_packages[@]}"; do

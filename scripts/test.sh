@@ -11,6 +11,9 @@ step() { printf '\n=== %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
 step "installing packages"
 bash testbed/install-deps.sh
 [[ -f guest/install-deps.sh ]] && bash guest/install-deps.sh
+# Go builds the testbed and the guest agent; fetched from the Go module proxy when missing.
+PATH="$(bash scripts/install-go.sh):$PATH"
+export PATH
 
 started_testbed=0
 if [[ -z "${KUBECONFIG:-}" ]]; then

@@ -11,6 +11,7 @@ PACKAGES=(
   gcc libc6-dev                               # the static pause binary
   tar ca-certificates
   bc time                                     # bench.sh
+  openjdk-17-jdk-headless maven unzip         # the operator, agent and tests; install-go.sh
 )
 
 ((EUID == 0)) || { echo "install-deps: must run as root" >&2; exit 1; }
@@ -25,4 +26,4 @@ if ((${#missing[@]})); then
 else
   echo "install-deps: all ${#PACKAGES[@]} packages present"
 fi
-command -v go >/dev/null || echo "install-deps: note: go is not installed; build.sh needs it unless VMTASK_TESTBED_BIN is set" >&2
+command -v go >/dev/null || echo "install-deps: note: go is not on PATH; scripts/install-go.sh provides it" >&2
