@@ -1,10 +1,13 @@
 #!/bin/sh
-# Debian packages the guest image build and the guest tests need. The base machine already has
+# Debian packages the guest image builds and the guest tests need. The base machine already has
 # busybox-static, cpio, zstd, qemu-utils and linux-image-amd64; syslinux, syslinux-common, mtools
-# and dosfstools are added here. Installs only what is missing.
+# and dosfstools are added here; debootstrap, e2fsprogs and fdisk (sfdisk) for the Debian test
+# guest (guest/build-debian-guest.sh); qemu-system-x86 and socat to boot and talk to the guests.
+# Installs only what is missing.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
-packages="syslinux syslinux-common mtools dosfstools busybox-static cpio zstd qemu-utils linux-image-amd64"
+packages="syslinux syslinux-common mtools dosfstools busybox-static cpio zstd qemu-utils linux-image-amd64
+  debootstrap e2fsprogs fdisk qemu-system-x86 socat"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
