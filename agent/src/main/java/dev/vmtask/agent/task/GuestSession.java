@@ -10,6 +10,7 @@ import dev.vmtask.agent.screenshot.ScreenshotException;
 import dev.vmtask.agent.screenshot.ScreenshotRequest;
 import dev.vmtask.agent.screenshot.ScreenshotStore;
 import dev.vmtask.agent.screenshot.StoredScreenshot;
+import dev.vmtask.agent.vm.Acceleration;
 import dev.vmtask.agent.vm.VirtualMachine;
 import dev.vmtask.agent.vm.VmFiles;
 import java.io.IOException;
@@ -29,10 +30,12 @@ import java.util.function.Consumer;
  */
 final class GuestSession {
   private static final Duration LOG_DRAIN = Duration.ofSeconds(10);
+  private static final Duration KVM_REPORT_GRACE = Duration.ofMillis(500);
 
   private final AgentSettings settings;
   private final MetadataService meta;
   private final VirtualMachine vm;
+  private final Acceleration accel;
   private final VmFiles files;
   private final CompletableFuture<String> abort;
   private final RunReport report;
@@ -43,6 +46,7 @@ final class GuestSession {
       AgentSettings settings,
       MetadataService meta,
       VirtualMachine vm,
+      Acceleration accel,
       VmFiles files,
       CompletableFuture<String> abort,
       RunReport report,
@@ -51,6 +55,7 @@ final class GuestSession {
     this.settings = settings;
     this.meta = meta;
     this.vm = vm;
+    this.accel = accel;
     this.files = files;
     this.abort = abort;
     this.report = report;
@@ -58,7 +63,11 @@ final class GuestSession {
     this.diagnostics = diagnostics;
   }
 
-  Outcome run(TaskSpec task) throws InterruptedException, IOException {
+  /**
+   * Throws {@link KvmFailedException} when KVM failed before the guest fetched its command and the
+   * task's acceleration is {@code auto}: the VM is stopped and the caller boots again under TCG.
+   */
+  Outcome run(TaskSpec task) throws InterruptedException, IOException, KvmFailedException {
     CompletableFuture<Integer> exited = vm.exited();
     report.bootStarted();
     if (!first(settings.bootTimeout(), meta.commandFetched(), exited)) {
@@ -75,7 +84,7 @@ final class GuestSession {
           false);
     }
     if (!meta.commandFetched().isDone()) {
-      return interrupted(exited);
+      return interrupted(task, exited);
     }
     report.commandStarted();
     if (settings.readinessFile() != null) {
@@ -88,14 +97,15 @@ final class GuestSession {
           "maxRunTime of " + task.maxRunTime().toSeconds() + " s exceeded; the VM was killed");
     }
     if (!meta.result().isDone()) {
-      return interrupted(exited);
+      return interrupted(task, exited);
     }
     report.commandEnded();
     return finish(task, meta.result().join());
   }
 
-  /** The task ended by QEMU exiting or an abort rather than a guest event. */
-  private Outcome interrupted(CompletableFuture<Integer> exited) throws InterruptedException {
+  /** The task ended by QEMU exiting, KVM failing or an abort rather than a guest event. */
+  private Outcome interrupted(TaskSpec task, CompletableFuture<Integer> exited)
+      throws InterruptedException, KvmFailedException {
     if (abort.isDone()) {
       String note = screenshot(Reason.Aborted);
       boolean clean = vm.stop(settings.stopGrace());
@@ -112,6 +122,9 @@ final class GuestSession {
               + note,
           false);
     }
+    if (kvmFailed(exited)) {
+      return kvmFailure(task, exited);
+    }
     String note = "";
     if (screenshot != null) {
       String why = "no screenshot: QEMU had exited, its display with it";
@@ -127,6 +140,57 @@ final class GuestSession {
             + "; last QEMU output:\n"
             + vm.stderrTail(),
         false);
+  }
+
+  /**
+   * True when KVM failed under this VM. A QEMU that exited may have said why on stderr just before:
+   * its reader is drained first, so an abort on a KVM error is not taken for a plain crash.
+   */
+  private boolean kvmFailed(CompletableFuture<Integer> exited) {
+    if (accel != Acceleration.KVM) {
+      return false;
+    }
+    if (exited.isDone()) {
+      vm.stderrTail();
+    }
+    return vm.kvm().failed().isDone();
+  }
+
+  private Outcome kvmFailure(TaskSpec task, CompletableFuture<Integer> exited)
+      throws InterruptedException, KvmFailedException {
+    // QEMU writes its report as several lines ("KVM internal error", "emulation failure", the
+    // registers) and then pauses the VM or aborts: let it finish before quoting it.
+    try {
+      exited.get(KVM_REPORT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      // still running (paused): what it said so far is enough
+    }
+    boolean fetched = meta.commandFetched().isDone();
+    if (KvmFailover.decide(task.acceleration(), fetched) == KvmFailover.CONTINUE_UNDER_TCG) {
+      // Nothing to show or keep: the task starts over under TCG.
+      vm.close();
+      vm.stderrTail(); // QEMU is gone: this waits until its last lines were read
+      throw new KvmFailedException(vm.kvm().cause());
+    }
+    // QEMU pauses a VM that KVM stopped, so its display is usually still there.
+    String note =
+        vm.isRunning() || screenshot == null
+            ? screenshot(Reason.KvmFailed)
+            : "; no screenshot: QEMU had exited, its display with it";
+    quit();
+    String qemuOutput = vm.stderrTail(); // QEMU is gone: its last lines were read
+    return report.outcome(
+        Reason.KvmFailed,
+        0,
+        "KVM failed under the guest ("
+            + vm.kvm().cause()
+            + ")"
+            + (fetched
+                ? " after it fetched its command, which is not run twice"
+                : "; acceleration is " + task.acceleration().id() + ", so no retry under tcg")
+            + note
+            + "; last QEMU output:\n"
+            + qemuOutput);
   }
 
   private Outcome finish(TaskSpec task, GuestResult result) throws InterruptedException {
@@ -215,8 +279,12 @@ final class GuestSession {
   private boolean first(
       Duration timeout, CompletableFuture<?> wanted, CompletableFuture<Integer> exited)
       throws InterruptedException {
+    // Under TCG the detector is not watched: its signs are KVM's alone.
+    CompletableFuture<?> kvmFailed =
+        accel == Acceleration.KVM ? vm.kvm().failed() : new CompletableFuture<>();
     try {
-      CompletableFuture.anyOf(wanted, exited, abort).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      CompletableFuture.anyOf(wanted, exited, abort, kvmFailed)
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       return true;
     } catch (TimeoutException e) {
       return false;

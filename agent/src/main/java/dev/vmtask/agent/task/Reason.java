@@ -9,6 +9,7 @@ public enum Reason {
   InvalidMachine,
   QemuCrashed,
   GuestUnresponsive,
+  KvmFailed,
   Aborted,
   ArtifactFailed,
   AgentError

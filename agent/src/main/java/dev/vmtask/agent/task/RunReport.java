@@ -17,6 +17,7 @@ final class RunReport {
   private Outcome.ImageInfo image;
   private List<CollectedArtifact> artifacts = List.of();
   private StoredScreenshot screenshot;
+  private String note;
 
   void imageReady(Outcome.ImageInfo info) {
     image = info;
@@ -47,6 +48,14 @@ final class RunReport {
     screenshot = stored;
   }
 
+  /**
+   * Something every ending's message must say (e.g. that KVM failed and TCG took over). It goes
+   * first: a long message is cut at its end.
+   */
+  void note(String text) {
+    note = text;
+  }
+
   Outcome outcome(Reason reason, int guestExitCode, String message) {
     long now = System.nanoTime();
     long commandEndOrNow = commandEnd != 0 ? commandEnd : now;
@@ -57,7 +66,14 @@ final class RunReport {
             ms(commandStart, commandStart != 0 ? commandEndOrNow : 0),
             ms(start, now));
     return new Outcome(
-        reason, guestExitCode, message, acceleration, image, artifacts, screenshot, t);
+        reason,
+        guestExitCode,
+        note == null ? message : note + "; " + message,
+        acceleration,
+        image,
+        artifacts,
+        screenshot,
+        t);
   }
 
   private static long ms(long from, long to) {

@@ -64,14 +64,10 @@ public final class TaskRunner {
       vmDir = createVmDir();
       Path overlay = Overlay.create(lease, vmDir.resolve("disk.qcow2"));
       MachineDefinition machine = withDisplayForScreenshot(task, resolveMachine(task, lease));
-      Acceleration accel =
+      AccelerationProbe probe =
           new AccelerationProbe(
-                  settings.qemuBinary(),
-                  settings.kvmDevice(),
-                  settings.cacheDir(),
-                  vmDir,
-                  diagnostics)
-              .resolve(task.acceleration(), machine.cpu());
+              settings.qemuBinary(), settings.kvmDevice(), settings.cacheDir(), vmDir, diagnostics);
+      Acceleration accel = probe.resolve(task.acceleration(), machine.cpu());
       report.acceleration(accel.id());
       diagnostics.accept(
           "booting "
@@ -84,7 +80,28 @@ public final class TaskRunner {
       if (abort.isDone()) {
         return report.outcome(Reason.Aborted, 0, "aborted (" + abort.join() + ") before boot");
       }
-      return boot(task, machine, accel, overlay, configDrive, new VmFiles(vmDir), report);
+      VmFiles files = new VmFiles(vmDir);
+      try {
+        Outcome outcome = boot(task, machine, accel, overlay, configDrive, files, report);
+        if (outcome.reason() == Reason.KvmFailed) {
+          markKvmFailed(probe, machine, outcome.message());
+        }
+        return outcome;
+      } catch (KvmFailedException kvm) {
+        // Nothing of the task ran: the same attempt boots again under TCG on a fresh overlay (the
+        // old one has the KVM boot's writes), and the node's next auto VM skips KVM.
+        markKvmFailed(probe, machine, kvm.getMessage());
+        String why = "KVM failed before the guest fetched its command (" + kvm.getMessage() + ")";
+        diagnostics.accept(why + ": booting again under tcg");
+        report.acceleration(Acceleration.TCG.id());
+        report.note(why + ", so it ran under tcg");
+        Files.delete(overlay);
+        overlay = Overlay.create(lease, overlay);
+        if (abort.isDone()) {
+          return report.outcome(Reason.Aborted, 0, "aborted (" + abort.join() + ") before boot");
+        }
+        return bootUnderTcg(task, machine, overlay, configDrive, files, report);
+      }
     } catch (ImageRejectedException | ImageFetchException e) {
       return report.outcome(Reason.ImageFailed, 0, e.getMessage());
     } catch (InvalidMachineException e) {
@@ -163,6 +180,31 @@ public final class TaskRunner {
     return machine.toBuilder().graphics("VGA").build();
   }
 
+  /** Best effort: the verdict only spares the next VM a failed KVM boot. */
+  private void markKvmFailed(AccelerationProbe probe, MachineDefinition machine, String why) {
+    try {
+      probe.markFailed(machine.cpu(), why);
+    } catch (IOException e) {
+      diagnostics.accept("could not record the KVM failure for this node: " + e.getMessage());
+    }
+  }
+
+  private Outcome bootUnderTcg(
+      TaskSpec task,
+      MachineDefinition machine,
+      Path overlay,
+      Path configDrive,
+      VmFiles files,
+      RunReport report)
+      throws IOException, InterruptedException {
+    try {
+      return boot(task, machine, Acceleration.TCG, overlay, configDrive, files, report);
+    } catch (KvmFailedException e) {
+      // a session under TCG does not watch for KVM failures
+      throw new IllegalStateException("KVM failure reported under tcg: " + e.getMessage(), e);
+    }
+  }
+
   private Outcome boot(
       TaskSpec task,
       MachineDefinition machine,
@@ -171,7 +213,7 @@ public final class TaskRunner {
       Path configDrive,
       VmFiles files,
       RunReport report)
-      throws IOException, InterruptedException {
+      throws IOException, InterruptedException, KvmFailedException {
     try (MetadataService meta = MetadataService.start(task.command(), guestLog)) {
       List<String> argv =
           QemuCommand.build(
@@ -191,7 +233,7 @@ public final class TaskRunner {
       }
       try (vm) {
         return new GuestSession(
-                settings, meta, vm, files, abort, report, task.screenshot(), diagnostics)
+                settings, meta, vm, accel, files, abort, report, task.screenshot(), diagnostics)
             .run(task);
       }
     }

@@ -76,20 +76,41 @@ public final class AccelerationProbe {
   private boolean kvmWorks(String cpuModel) throws IOException, InterruptedException {
     String key = cacheKey() + " cpu=" + cpuModel;
     if (cacheFile != null && Files.isRegularFile(cacheFile)) {
+      // key, verdict, and for a guest that KVM failed after the probe passed, why
       List<String> lines = Files.readAllLines(cacheFile);
-      if (lines.size() == 2 && lines.get(0).equals(key)) {
+      if (lines.size() >= 2 && lines.get(0).equals(key)) {
+        if (lines.size() > 2) {
+          diagnostics.accept("KVM is marked failed on this node: " + lines.get(2));
+        }
         return Boolean.parseBoolean(lines.get(1));
       }
     }
     boolean works = bootsUnder(Acceleration.KVM, cpuModel);
-    if (cacheFile != null) {
-      Files.createDirectories(cacheFile.getParent());
-      Path tmp = Files.createTempFile(cacheFile.getParent(), ".kvm-probe", ".tmp");
-      Files.writeString(tmp, key + "\n" + works + "\n");
-      Files.move(
-          tmp, cacheFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
+    writeVerdict(key, works, null);
     return works;
+  }
+
+  /**
+   * Records that KVM failed under a real guest with {@code cpuModel} although the probe passed, so
+   * that the node's next {@code auto} VM uses TCG without trying KVM again. The verdict stays until
+   * the kernel or QEMU changes, as a probe's does.
+   */
+  public void markFailed(String cpuModel, String why) throws IOException {
+    // one short line: the cache file is read by people too
+    String first = why.lines().findFirst().orElse("").strip();
+    String line = first.length() > 300 ? first.substring(0, 300) + "..." : first;
+    writeVerdict(cacheKey() + " cpu=" + cpuModel, false, "a guest failed under KVM: " + line);
+  }
+
+  private void writeVerdict(String key, boolean works, String why) throws IOException {
+    if (cacheFile == null) {
+      return;
+    }
+    Files.createDirectories(cacheFile.getParent());
+    Path tmp = Files.createTempFile(cacheFile.getParent(), ".kvm-probe", ".tmp");
+    String reason = why == null ? "" : why + "\n";
+    Files.writeString(tmp, key + "\n" + works + "\n" + reason);
+    Files.move(tmp, cacheFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** The verdict holds for one kernel and one QEMU build. */

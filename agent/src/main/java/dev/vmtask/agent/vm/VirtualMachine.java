@@ -1,5 +1,6 @@
 package dev.vmtask.agent.vm;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,12 +21,14 @@ import java.util.function.Consumer;
 /**
  * One QEMU process: started paused, driven over QMP, and never left running. Its serial console
  * (stdout) and stderr are forwarded line by line to the agent's diagnostics, and their last lines
- * are kept for failure messages.
+ * are kept for failure messages. Its stderr and QMP {@code STOP} events also feed a {@link
+ * KvmFailureDetector}.
  */
 public final class VirtualMachine implements AutoCloseable {
   private static final int TAIL_LINES = 20;
   private static final Duration QMP_CONNECT_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration SCREENDUMP_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(10);
 
   private final Process process;
   private final VmFiles files;
@@ -33,6 +36,7 @@ public final class VirtualMachine implements AutoCloseable {
   private final Tail stderr = new Tail();
   private final Thread consoleReader;
   private final Thread stderrReader;
+  private final KvmFailureDetector kvm = new KvmFailureDetector();
   private QmpClient qmp;
 
   private VirtualMachine(Process process, VmFiles files, Consumer<String> diagnostics) {
@@ -41,7 +45,13 @@ public final class VirtualMachine implements AutoCloseable {
     this.consoleReader =
         pump(process.getInputStream(), console, line -> diagnostics.accept("console: " + line));
     this.stderrReader =
-        pump(process.getErrorStream(), stderr, line -> diagnostics.accept("qemu: " + line));
+        pump(
+            process.getErrorStream(),
+            stderr,
+            line -> {
+              kvm.stderrLine(line);
+              diagnostics.accept("qemu: " + line);
+            });
   }
 
   /**
@@ -59,6 +69,7 @@ public final class VirtualMachine implements AutoCloseable {
     VirtualMachine vm = new VirtualMachine(pb.start(), files, diagnostics);
     try {
       vm.qmp = QmpClient.connect(files.qmpSocket(), QMP_CONNECT_TIMEOUT, vm.process::isAlive);
+      vm.qmp.onEvent(vm::onQmpEvent);
       vm.qmp.execute("cont");
       return vm;
     } catch (IOException e) {
@@ -94,6 +105,35 @@ public final class VirtualMachine implements AutoCloseable {
 
   public QmpClient qmp() {
     return qmp;
+  }
+
+  /** What QEMU said about KVM failing under this VM (nothing under TCG). */
+  public KvmFailureDetector kvm() {
+    return kvm;
+  }
+
+  /**
+   * The agent never pauses the VM, so a {@code STOP} means QEMU did: ask why. Not on the QMP reader
+   * thread, which must stay free to read the reply.
+   */
+  private void onQmpEvent(JsonNode event) {
+    if ("STOP".equals(event.path("event").asText())) {
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  kvm.status(
+                      qmp.execute("query-status", Map.of(), STATUS_TIMEOUT)
+                          .path("status")
+                          .asText());
+                } catch (IOException e) {
+                  // QEMU is going away; its exit is noticed on its own
+                }
+              },
+              "qmp-status");
+      t.setDaemon(true);
+      t.start();
+    }
   }
 
   /** Completes with QEMU's exit status when the process ends. */

@@ -41,6 +41,14 @@ final class TaskRunnerFixture {
 
   /** {@code stopGrace}: how long a powered-down guest may take to stop before it is killed. */
   TaskRunner runner(Duration bootTimeout, Duration stopGrace) {
+    return runner(bootTimeout, stopGrace, "qemu-system-x86_64", CACHE);
+  }
+
+  /**
+   * With another QEMU binary (e.g. a wrapper script) and cache directory (which also holds the
+   * node's KVM verdict).
+   */
+  TaskRunner runner(Duration bootTimeout, Duration stopGrace, String qemuBinary, Path cacheDir) {
     OutputStream sink =
         new OutputStream() {
           @Override
@@ -59,11 +67,11 @@ final class TaskRunnerFixture {
         };
     AgentSettings settings =
         new AgentSettings(
-            CACHE,
+            cacheDir,
             1L << 30,
             tmp.resolve("scratch"),
             new MachineLimits(2048, 2, 1),
-            "qemu-system-x86_64",
+            qemuBinary,
             Path.of("/dev/kvm"),
             bootTimeout,
             stopGrace,
