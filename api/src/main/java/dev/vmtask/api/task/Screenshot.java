@@ -13,8 +13,8 @@ import io.fabric8.generator.annotation.Required;
 public class Screenshot {
   @JsonPropertyDescription(
       "OnFailure (default): when the task fails while its VM runs (NonZeroExit,"
-          + " DeadlineExceeded, GuestUnresponsive, Aborted, ArtifactFailed); Always: also after a"
-          + " command that exited 0.")
+          + " DeadlineExceeded, GuestUnresponsive, KvmFailed, Aborted, ArtifactFailed); Always: also"
+          + " after a command that exited 0.")
   @Default("OnFailure")
   private ScreenshotPolicy when;
 

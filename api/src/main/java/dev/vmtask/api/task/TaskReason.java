@@ -1,6 +1,6 @@
 package dev.vmtask.api.task;
 
-/** Why a task attempt ended. The agent reports the first ten; the operator observes the rest. */
+/** Why a task attempt ended. The agent reports the first eleven; the operator observes the rest. */
 public enum TaskReason {
   Completed("the guest command exited 0", false),
   NonZeroExit("the guest command exited with a non-zero code (exitCode)", true),
@@ -9,6 +9,8 @@ public enum TaskReason {
   InvalidMachine("the machine cannot be built on the node (limits, devices)", false),
   QemuCrashed("QEMU exited unexpectedly", true),
   GuestUnresponsive("the guest never fetched its command or stopped answering", true),
+  // Not retried: the attempt lands on a node whose KVM just failed; auto already went on under TCG.
+  KvmFailed("KVM failed under the guest (kvm acceleration, or after the command started)", false),
   Aborted("the task was stopped before its command ended", true),
   ArtifactFailed("an artifact could not be copied out of the guest", true),
   AgentError("the agent failed for a reason of its own", true),

@@ -69,7 +69,7 @@ public class VirtualMachineTaskSpec {
 
   @JsonPropertyDescription(
       "How many times a failed attempt is retried (0-10), with exponential backoff from 10 s."
-          + " ImageFailed and InvalidMachine are never retried.")
+          + " ImageFailed, InvalidMachine and KvmFailed are never retried.")
   @Min(0)
   @Max(10)
   @Default("0")
@@ -94,7 +94,8 @@ public class VirtualMachineTaskSpec {
   private Affinity affinity;
 
   @JsonPropertyDescription(
-      "auto proves KVM works and falls back to TCG (software emulation); kvm requires it; tcg"
+      "auto proves KVM works and falls back to TCG (software emulation), also when KVM fails"
+          + " before the guest fetched its command; kvm requires it (a failure is KvmFailed); tcg"
           + " never uses it.")
   @Default("auto")
   private Acceleration acceleration;

@@ -67,6 +67,18 @@ class PodObserverTest {
   }
 
   @Test
+  void kvmFailedIsReportedAndNotRetried() {
+    String kvm =
+        "{\"exitCode\":125,\"reason\":\"KvmFailed\",\"message\":\"KVM failed under the guest"
+            + " (KVM internal error. Suberror: 1)\",\"acceleration\":\"kvm\"}";
+    PodObservation seen = PodObserver.observe(pod("n", "Failed", terminated(125, "Error", kvm)));
+    assertThat(seen.outcome().reason()).isEqualTo(TaskReason.KvmFailed);
+    assertThat(seen.outcome().message()).startsWith("KVM failed under the guest");
+    // the node's KVM just failed: another attempt there would fail the same way
+    assertThat(TaskReason.KvmFailed.isRetryable()).isFalse();
+  }
+
+  @Test
   void unknownReportedReasonBecomesAgentError() {
     String odd = "{\"exitCode\":125,\"reason\":\"Martians\",\"message\":\"?\"}";
     var outcome = PodObserver.observe(pod("n", "Failed", terminated(125, "Error", odd))).outcome();
