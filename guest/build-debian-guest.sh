@@ -47,7 +47,7 @@ done
 [ "$(id -u)" = 0 ] || { log "must run as root (debootstrap, chroot, file ownership in the image)"; exit 1; }
 need() { command -v "$1" >/dev/null 2>&1 || { log "missing $1: run $here/install-deps.sh"; exit 1; }; }
 PATH=$PATH:/usr/sbin:/sbin
-for tool in debootstrap mkfs.fat mcopy syslinux sfdisk mkfs.ext4 qemu-img sha256sum; do need "$tool"; done
+for tool in debootstrap mkfs.fat mcopy syslinux sfdisk mkfs.ext4 qemu-img sha256sum flock; do need "$tool"; done
 mbr_bin=/usr/lib/syslinux/mbr/mbr.bin
 [ -r "$mbr_bin" ] || { log "$mbr_bin missing (install syslinux-common)"; exit 1; }
 if [ -n "$agent_bin" ]; then
@@ -82,16 +82,23 @@ print_outputs() {
   if [ -n "$agent_bin" ]; then echo "DEBIAN_AGENT_QCOW2=$aout/debian-agent.qcow2"; fi
 }
 
-if $refresh && [ -d "$out" ]; then
-  log "--refresh: removing $out"
-  rm -rf "$out"
-fi
-if [ -f "$out/.complete" ] && { [ -z "$agent_bin" ] || [ -f "$aout/.complete" ]; }; then
+complete() { [ -f "$out/.complete" ] && { [ -z "$agent_bin" ] || [ -f "$aout/.complete" ]; }; }
+if ! $refresh && complete; then
   print_outputs
   exit 0
 fi
 
 mkdir -p "$cache_root"
+# One build at a time per cache (tests may start several); the next one then finds the outputs.
+exec 9>"$cache_root/.lock"
+if ! flock -n 9; then
+  log "waiting for another build in $cache_root"
+  flock 9
+fi
+if ! $refresh && complete; then
+  print_outputs
+  exit 0
+fi
 work=$(mktemp -d "$cache_root/.build.XXXXXX")
 cleanup() {
   for m in proc sys dev/pts dev; do
@@ -156,7 +163,8 @@ EOF
   rm -f "$work/disk.raw"
 }
 
-if [ ! -f "$out/.complete" ]; then
+if $refresh || [ ! -f "$out/.complete" ]; then
+  $refresh && log "--refresh: rebuilding $out"
   rm -rf "$out"
   root=$work/root
   log "debootstrap $suite from $mirror"
