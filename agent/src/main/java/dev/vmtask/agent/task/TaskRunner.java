@@ -14,6 +14,7 @@ import dev.vmtask.agent.machine.MachineDefinition;
 import dev.vmtask.agent.machine.MachineJson;
 import dev.vmtask.agent.vm.Acceleration;
 import dev.vmtask.agent.vm.AccelerationProbe;
+import dev.vmtask.agent.vm.KvmStartFailedException;
 import dev.vmtask.agent.vm.QemuCommand;
 import dev.vmtask.agent.vm.VirtualMachine;
 import dev.vmtask.agent.vm.VmFiles;
@@ -228,6 +229,8 @@ public final class TaskRunner {
       VirtualMachine vm;
       try {
         vm = VirtualMachine.start(argv, files, diagnostics);
+      } catch (KvmStartFailedException e) {
+        return kvmFailedAtStart(task, accel, e, report);
       } catch (IOException e) {
         return report.outcome(Reason.QemuCrashed, 0, e.getMessage());
       }
@@ -237,6 +240,27 @@ public final class TaskRunner {
             .run(task);
       }
     }
+  }
+
+  /** QEMU exited before the guest ran, saying KVM failed: as a KVM failure before the fetch. */
+  private Outcome kvmFailedAtStart(
+      TaskSpec task, Acceleration accel, KvmStartFailedException e, RunReport report)
+      throws KvmFailedException {
+    if (accel != Acceleration.KVM) {
+      return report.outcome(Reason.QemuCrashed, 0, e.getMessage());
+    }
+    if (KvmFailover.decide(task.acceleration(), false) == KvmFailover.CONTINUE_UNDER_TCG) {
+      throw new KvmFailedException(e.qemuSays());
+    }
+    return report.outcome(
+        Reason.KvmFailed,
+        0,
+        "KVM failed as QEMU started ("
+            + e.qemuSays()
+            + "); acceleration is "
+            + task.acceleration().id()
+            + ", so no retry under tcg; "
+            + e.getMessage());
   }
 
   private Path createVmDir() throws IOException {

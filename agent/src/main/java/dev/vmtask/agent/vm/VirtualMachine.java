@@ -56,7 +56,8 @@ public final class VirtualMachine implements AutoCloseable {
 
   /**
    * Starts QEMU (which must be given {@code -S}), connects QMP and lets the guest run. On any
-   * failure QEMU is killed before the exception leaves.
+   * failure QEMU is killed before the exception leaves; a {@link KvmStartFailedException} when QEMU
+   * said KVM failed.
    */
   public static VirtualMachine start(
       List<String> command, VmFiles files, Consumer<String> diagnostics)
@@ -74,8 +75,12 @@ public final class VirtualMachine implements AutoCloseable {
       return vm;
     } catch (IOException e) {
       vm.close();
-      throw new IOException(
-          "QEMU did not start: " + e.getMessage() + "; last QEMU output:\n" + vm.stderrTail(), e);
+      String message =
+          "QEMU did not start: " + e.getMessage() + "; last QEMU output:\n" + vm.stderrTail();
+      if (vm.kvm.failed().isDone()) {
+        throw new KvmStartFailedException(message, vm.kvm.cause(), e);
+      }
+      throw new IOException(message, e);
     } catch (InterruptedException | RuntimeException e) {
       vm.close();
       throw e;

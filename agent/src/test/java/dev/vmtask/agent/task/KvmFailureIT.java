@@ -107,7 +107,27 @@ class KvmFailureIT {
     assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(60_000);
   }
 
+  @Test
+  void explicitKvmWhoseQemuAbortsAtStartIsKvmFailedNotACrash() throws Exception {
+    // The real QEMU with -cpu host: on the build machine it aborts before QMP is up.
+    Outcome o = run(Acceleration.KVM, "qemu-system-x86_64");
+
+    assumeFalse(
+        o.reason() == Reason.NonZeroExit,
+        "QEMU starts under KVM with -cpu host on this host: nothing to test");
+    assertThat(o.reason()).as(o.message()).isEqualTo(Reason.KvmFailed);
+    assertThat(o.message())
+        .startsWith("KVM failed as QEMU started (")
+        .contains("failed to set MSR")
+        .contains("acceleration is kvm, so no retry under tcg; QEMU did not start");
+    assertThat(Files.readAllLines(cache.resolve("kvm-probe.txt")).get(1)).isEqualTo("false");
+  }
+
   private Outcome run(Acceleration accel) {
+    return run(accel, qemu);
+  }
+
+  private Outcome run(Acceleration accel, String qemuBinary) {
     TaskSpec t =
         TaskRunnerFixture.task(
             archive(),
@@ -117,7 +137,7 @@ class KvmFailureIT {
             accel,
             List.of(),
             null);
-    return fixture.runner(BOOT_TIMEOUT, Duration.ofSeconds(3), qemu, cache).run(t);
+    return fixture.runner(BOOT_TIMEOUT, Duration.ofSeconds(3), qemuBinary, cache).run(t);
   }
 
   /** QEMU, with the {@code qemu64} CPU model wherever it would run under KVM. */
