@@ -37,6 +37,7 @@ public final class CloudInitDrive {
       fi
       if [ -d /run/systemd/system ]; then
         exec systemd-run --unit=vmtask-guest-cidata --description="vmtask guest agent" \\
+          --property=After=systemd-logind.service \\
           --property=StandardOutput=journal+console --property=StandardError=journal+console \\
           --no-block "$d/vmtask-guest" run
       fi
