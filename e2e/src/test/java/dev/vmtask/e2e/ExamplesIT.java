@@ -50,6 +50,8 @@ class ExamplesIT {
 
     assertThat(accepted)
         .contains(
+            "debian-cloud.yaml: VMImage/debian-12",
+            "debian-cloud.yaml: VirtualMachineTask/debian-uname",
             "vmimage.yaml: VMImage/test-guest",
             "task-hello.yaml: VirtualMachineTask/hello",
             "task-artifact.yaml: PersistentVolume/vmtask-artifacts",
