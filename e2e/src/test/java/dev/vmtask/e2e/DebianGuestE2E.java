@@ -56,7 +56,7 @@ class DebianGuestE2E {
             exit 4
           maxRunTimeSeconds: 600
           machine:
-            cpus: 2
+            cpus: 1
             memoryMiB: 1024
         """);
 
