@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vmtask.api.image.GuestAgentMode;
 import dev.vmtask.api.image.HeaderValueSource;
 import dev.vmtask.api.image.HttpHeader;
 import dev.vmtask.api.image.ImageNode;
@@ -115,6 +116,19 @@ class TaskPodFactoryTest {
     assertThat(json.get("command").get(2).asText()).isEqualTo("echo hello");
     assertThat(json.get("env").get("GREETING").asText()).isEqualTo("hi");
     assertThat(json.path("script").isMissingNode()).as("unset script is left out").isTrue();
+  }
+
+  @Test
+  void theImagesGuestAgentModeReachesTheAgent() throws Exception {
+    VirtualMachineTask task = Fixtures.task("ns", "t", "img");
+    VMImage image = Fixtures.readyImage("ns", "img");
+    image.getSpec().setGuestAgent(GuestAgentMode.CLOUD_INIT);
+
+    Pod pod = factory.create(task, image, machine(1, 256), 1);
+
+    JsonNode json =
+        new ObjectMapper().readTree(env(pod.getSpec().getContainers().get(0), "VMTASK_TASK"));
+    assertThat(json.get("image").get("guestAgent").asText()).isEqualTo("CloudInit");
   }
 
   @Test
