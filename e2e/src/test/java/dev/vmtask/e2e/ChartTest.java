@@ -125,6 +125,10 @@ class ChartTest {
         .containsExactlyInAnyOrder("get", "list", "watch");
     assertThat(grants(rules, "vmtask.dev", "virtualmachinetasks/status")).containsExactly("patch");
     assertThat(grants(rules, "vmtask.dev", "vmimages/status")).containsExactly("patch");
+    // blockOwnerDeletion on owned pods, under OwnerReferencesPermissionEnforcement
+    assertThat(grants(rules, "vmtask.dev", "virtualmachinetasks/finalizers"))
+        .containsExactly("update");
+    assertThat(grants(rules, "vmtask.dev", "vmimages/finalizers")).containsExactly("update");
     assertThat(grants(rules, "", "pods"))
         .containsExactlyInAnyOrder("get", "list", "watch", "create", "delete");
     assertThat(grants(rules, "", "nodes")).containsExactly("list");
