@@ -79,7 +79,7 @@ public final class TaskRunner {
               + accel.id());
       Path configDrive = configDrive(task, lease, machine, vmDir);
       if (abort.isDone()) {
-        return report.outcome(Reason.Aborted, 0, "aborted (" + abort.join() + ") before boot");
+        return abortedBeforeBoot(report);
       }
       VmFiles files = new VmFiles(vmDir);
       try {
@@ -99,7 +99,7 @@ public final class TaskRunner {
         Files.delete(overlay);
         overlay = Overlay.create(lease, overlay);
         if (abort.isDone()) {
-          return report.outcome(Reason.Aborted, 0, "aborted (" + abort.join() + ") before boot");
+          return abortedBeforeBoot(report);
         }
         return bootUnderTcg(task, machine, overlay, configDrive, files, report);
       }
@@ -179,6 +179,10 @@ public final class TaskRunner {
     }
     diagnostics.accept("graphics none, using VGA: a screenshot needs a display device");
     return machine.toBuilder().graphics("VGA").build();
+  }
+
+  private Outcome abortedBeforeBoot(RunReport report) {
+    return report.outcome(Reason.Aborted, 0, "aborted (" + abort.join() + ") before boot");
   }
 
   /** Best effort: the verdict only spares the next VM a failed KVM boot. */

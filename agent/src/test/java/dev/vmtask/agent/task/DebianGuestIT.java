@@ -95,11 +95,9 @@ class DebianGuestIT {
             Duration.ofSeconds(20),
             List.of(),
             GuestAgentMode.CLOUD_INIT);
-    TaskRunner runner = fixture.runner(BOOT, STOP_GRACE);
-    CompletableFuture<Outcome> run = CompletableFuture.supplyAsync(() -> runner.run(t));
+    CompletableFuture<Outcome> run = startUntilStarted(fixture.runner(BOOT, STOP_GRACE), t);
 
     // the first line arrives while the command still runs
-    await().atMost(BOOT).until(() -> fixture.log().contains("started") || run.isDone());
     assertThat(run).isNotDone();
     Outcome o = run.get(2, TimeUnit.MINUTES);
 
@@ -117,8 +115,7 @@ class DebianGuestIT {
             List.of(),
             GuestAgentMode.AUTO);
     TaskRunner runner = fixture.runner(BOOT, STOP_GRACE);
-    CompletableFuture<Outcome> run = CompletableFuture.supplyAsync(() -> runner.run(t));
-    await().atMost(BOOT).until(() -> fixture.log().contains("started") || run.isDone());
+    CompletableFuture<Outcome> run = startUntilStarted(runner, t);
 
     runner.abort("SIGTERM");
     Outcome o = run.get(3, TimeUnit.MINUTES);
@@ -151,6 +148,13 @@ class DebianGuestIT {
     assertThat(fixture.log()).isEqualTo("active\ninactive\n");
     assertThat(fixture.diagnostics())
         .anyMatch(l -> l.contains("vmtask: the image starts its own guest agent"));
+  }
+
+  /** Runs {@code t} in the background until its command printed "started" or the run ended. */
+  private CompletableFuture<Outcome> startUntilStarted(TaskRunner runner, TaskSpec t) {
+    CompletableFuture<Outcome> run = CompletableFuture.supplyAsync(() -> runner.run(t));
+    await().atMost(BOOT).until(() -> fixture.log().contains("started") || run.isDone());
+    return run;
   }
 
   private static String sha256(String s) throws Exception {
