@@ -7,6 +7,7 @@
 #   testbed.sh status                      which component runs, whether the node is Ready
 #   testbed.sh kubeconfig                  print the admin kubeconfig's path
 #   testbed.sh logs [component]            list log files, or print a component's log tail
+#   testbed.sh restart-kubelet             stop the kubelet and start it again (pods keep running)
 #
 # Environment: KUBECONFIG (a reachable cluster is used instead of starting one),
 # VMTASK_TESTBED_BIN (official release binaries), VMTASK_TESTBED_STATE (state directory,
@@ -16,7 +17,7 @@ TESTBED_DIR=$(cd "$(dirname "$0")" && pwd)
 for f in common proc pki control-plane node down; do . "$TESTBED_DIR/lib/$f.sh"; done
 
 usage() {
-  sed -n '5,9s/^# //p' "$0" >&2
+  sed -n '5,10s/^# //p' "$0" >&2
   exit 2
 }
 
@@ -94,6 +95,15 @@ cmd_status() {
   return $rc
 }
 
+cmd_restart_kubelet() { # as an upgrade or a crash would: pods keep running, plugins must register again
+  local start=$SECONDS
+  running kubelet || die restart-kubelet "the kubelet is not running"
+  stop_daemons 30 kubelet
+  start_kubelet "$(host_ip)"
+  wait_healthy kubelet 120 node_ready
+  say "kubelet restarted in $((SECONDS - start))s"
+}
+
 cmd_logs() {
   if [[ -z "${1:-}" ]]; then
     ls -1 "$LOGS"/*.log 2>/dev/null || echo "no logs yet in $LOGS"
@@ -109,5 +119,6 @@ case "${1:-}" in
   status) cmd_status ;;
   kubeconfig) echo "$ADMIN_KUBECONFIG" ;;
   logs) cmd_logs "${2:-}" ;;
+  restart-kubelet) with_lock cmd_restart_kubelet ;;
   *) usage ;;
 esac

@@ -130,7 +130,8 @@ record RunOptions(TaskSpec task, Path cacheDir, Duration bootTimeout) {
                   : new ScreenshotRequest(
                       screenshotWhen == null ? ScreenshotRequest.When.ON_FAILURE : screenshotWhen,
                       screenshotDir.toAbsolutePath()),
-              guestAgent);
+              guestAgent,
+              false);
       return new RunOptions(task, cache, bootTimeout);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());

@@ -68,7 +68,10 @@ public final class TaskRunner {
       AccelerationProbe probe =
           new AccelerationProbe(
               settings.qemuBinary(), settings.kvmDevice(), settings.cacheDir(), vmDir, diagnostics);
-      Acceleration accel = probe.resolve(task.acceleration(), machine.cpu());
+      Acceleration accel =
+          task.kvmDevice()
+              ? probe.granted(task.acceleration())
+              : probe.resolve(task.acceleration(), machine.cpu());
       report.acceleration(accel.id());
       diagnostics.accept(
           "booting "
@@ -84,14 +87,16 @@ public final class TaskRunner {
       VmFiles files = new VmFiles(vmDir);
       try {
         Outcome outcome = boot(task, machine, accel, overlay, configDrive, files, report);
-        if (outcome.reason() == Reason.KvmFailed) {
+        if (outcome.reason() == Reason.KvmFailed && !task.kvmDevice()) {
           markKvmFailed(probe, machine, outcome.message());
         }
         return outcome;
       } catch (KvmFailedException kvm) {
         // Nothing of the task ran: the same attempt boots again under TCG on a fresh overlay (the
         // old one has the KVM boot's writes), and the node's next auto VM skips KVM.
-        markKvmFailed(probe, machine, kvm.getMessage());
+        if (!task.kvmDevice()) {
+          markKvmFailed(probe, machine, kvm.getMessage());
+        }
         String why = "KVM failed before the guest fetched its command (" + kvm.getMessage() + ")";
         diagnostics.accept(why + ": booting again under tcg");
         report.acceleration(Acceleration.TCG.id());

@@ -23,7 +23,7 @@ import java.util.Map;
  * docs/agent-contract.md) or from the {@code run} command line. {@code machine} and {@code
  * imageMachine} stay JSON until the run, where a bad machine is reported as InvalidMachine. {@code
  * screenshot} is null when none is wanted; {@code guestAgent} says how the guest agent gets into
- * the VM.
+ * the VM; {@code kvmDevice} is true in a pod that the node daemon's device plugin gave /dev/kvm.
  */
 public record TaskSpec(
     String name,
@@ -36,7 +36,8 @@ public record TaskSpec(
     boolean outbound,
     Acceleration acceleration,
     ScreenshotRequest screenshot,
-    GuestAgentMode guestAgent) {
+    GuestAgentMode guestAgent,
+    boolean kvmDevice) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Parses the operator's task JSON; header values come from {@code env}. */
@@ -55,7 +56,8 @@ public record TaskSpec(
           "outbound".equals(t.path("network").asText("none")),
           Acceleration.parse(t.path("acceleration").asText("auto")),
           screenshot(t.get("screenshot")),
-          GuestAgentMode.parse(t.path("image").path("guestAgent").asText(null)));
+          GuestAgentMode.parse(t.path("image").path("guestAgent").asText(null)),
+          t.path("kvmDevice").asBoolean(false));
     } catch (IllegalArgumentException e) {
       throw new TaskSpecException("invalid task: " + e.getMessage(), e);
     }

@@ -73,6 +73,26 @@ public final class AccelerationProbe {
     }
   }
 
+  /**
+   * The acceleration of a pod that the node daemon's device plugin gave /dev/kvm: only nodes whose
+   * verdict booted a Linux guest under KVM offer the device, so nothing is probed again. A device
+   * that does not open (a runtime that ignores the plugin's device) fails {@code kvm} and leaves
+   * {@code auto} on TCG.
+   */
+  public Acceleration granted(Acceleration requested) throws IOException {
+    if (Files.isReadable(kvmDevice) && Files.isWritable(kvmDevice)) {
+      diagnostics.accept("KVM from the node's device plugin (its verdict proved KVM): no probe");
+      return Acceleration.KVM;
+    }
+    if (requested == Acceleration.KVM) {
+      throw new IOException(
+          "the pod was given the KVM device but " + kvmDevice + " does not open read-write");
+    }
+    diagnostics.accept(
+        "the pod was given the KVM device but " + kvmDevice + " does not open: using tcg");
+    return Acceleration.TCG;
+  }
+
   private boolean kvmWorks(String cpuModel) throws IOException, InterruptedException {
     String key = cacheKey() + " cpu=" + cpuModel;
     if (cacheFile != null && Files.isRegularFile(cacheFile)) {

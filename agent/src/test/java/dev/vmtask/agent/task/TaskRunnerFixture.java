@@ -149,7 +149,8 @@ final class TaskRunnerFixture {
         outbound,
         accel,
         screenshot,
-        guestAgent);
+        guestAgent,
+        false);
   }
 
   /** The packaged test image (tar.zst), imported into the cache on first use. */

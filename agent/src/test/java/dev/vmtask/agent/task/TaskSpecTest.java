@@ -20,6 +20,12 @@ class TaskSpecTest {
   }
 
   @Test
+  void theKvmDeviceFlagIsReadAndDefaultsToFalse() throws Exception {
+    assertThat(parse("").kvmDevice()).isFalse();
+    assertThat(parse(", \"kvmDevice\": true").kvmDevice()).isTrue();
+  }
+
+  @Test
   void screenshotObjectIsParsed() throws Exception {
     assertThat(
             parse(", \"screenshot\": {\"when\": \"Always\", \"destination\": \"/shots\"}")

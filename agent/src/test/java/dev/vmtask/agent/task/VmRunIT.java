@@ -236,7 +236,8 @@ class VmRunIT {
             false,
             Acceleration.TCG,
             null,
-            GuestAgentMode.AUTO);
+            GuestAgentMode.AUTO,
+            false);
 
     Outcome o = runner(Duration.ofMinutes(1)).run(t);
 

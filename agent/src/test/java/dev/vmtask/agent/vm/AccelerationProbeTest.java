@@ -33,4 +33,27 @@ class AccelerationProbeTest {
     // kvm stays kvm: it was asked for
     assertThat(probe.resolve(Acceleration.KVM, "host")).isEqualTo(Acceleration.KVM);
   }
+
+  @Test
+  void aPodGivenTheDeviceUsesKvmWithoutProbing() throws Exception {
+    Path kvm = Files.createFile(tmp.resolve("kvm"));
+    // "false" as QEMU: any probe or version query would fail, so none may run
+    AccelerationProbe probe = new AccelerationProbe("false", kvm, tmp, tmp, said::add);
+    assertThat(probe.granted(Acceleration.AUTO)).isEqualTo(Acceleration.KVM);
+    assertThat(probe.granted(Acceleration.KVM)).isEqualTo(Acceleration.KVM);
+    assertThat(said).anyMatch(s -> s.contains("no probe"));
+    assertThat(tmp.resolve("kvm-probe.txt")).doesNotExist();
+  }
+
+  @Test
+  void aGrantedDeviceThatDoesNotOpenFailsKvmAndLeavesAutoOnTcg() {
+    AccelerationProbe probe =
+        new AccelerationProbe("false", tmp.resolve("missing"), tmp, tmp, said::add);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> probe.granted(Acceleration.KVM))
+        .hasMessageContaining("does not open read-write");
+    assertThat(
+            org.assertj.core.api.Assertions.catchThrowable(
+                () -> assertThat(probe.granted(Acceleration.AUTO)).isEqualTo(Acceleration.TCG)))
+        .isNull();
+  }
 }

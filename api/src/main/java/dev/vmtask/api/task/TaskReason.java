@@ -17,7 +17,9 @@ public enum TaskReason {
   NodeLost("the pod's node went away or the pod was deleted", true),
   Evicted("the kubelet evicted the pod (node pressure)", true),
   OOMKilled("the pod exceeded its memory limit", true),
-  PodFailed("the pod failed without a report from the agent", true);
+  PodFailed("the pod failed without a report from the agent", true),
+  // Not retried: no attempt can run until a node's KVM verdict changes.
+  KvmUnavailable("acceleration kvm, and no VM node offers devices.vmtask.dev/kvm", false);
 
   private final String description;
   private final boolean retryable;

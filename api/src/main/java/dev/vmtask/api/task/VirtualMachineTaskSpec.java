@@ -94,9 +94,11 @@ public class VirtualMachineTaskSpec {
   private Affinity affinity;
 
   @JsonPropertyDescription(
-      "auto proves KVM works and falls back to TCG (software emulation), also when KVM fails"
-          + " before the guest fetched its command; kvm requires it (a failure is KvmFailed); tcg"
-          + " never uses it.")
+      "kvm requests devices.vmtask.dev/kvm, which the node daemon offers only on nodes whose"
+          + " KVM verdict proved it (KvmUnavailable when no VM node does; KvmFailed when it fails"
+          + " under the guest); auto does the same where the chart declares KVM on VM nodes and"
+          + " runs TCG (software emulation) otherwise, also when KVM fails before the guest"
+          + " fetched its command; tcg never uses KVM. status.accelerationMessage says why.")
   @Default("auto")
   private Acceleration acceleration;
 

@@ -52,6 +52,11 @@ public class VirtualMachineTaskStatus {
   @JsonPropertyDescription("Acceleration the last attempt used: kvm or tcg.")
   private String acceleration;
 
+  @JsonPropertyDescription(
+      "Why the last attempt used that acceleration, e.g. tcg because no VM node offers"
+          + " devices.vmtask.dev/kvm, with each node's KVM verdict.")
+  private String accelerationMessage;
+
   @JsonPropertyDescription("Stage durations of the last attempt.")
   private Timings timings;
 
@@ -168,6 +173,14 @@ public class VirtualMachineTaskStatus {
 
   public void setAcceleration(String acceleration) {
     this.acceleration = acceleration;
+  }
+
+  public String getAccelerationMessage() {
+    return accelerationMessage;
+  }
+
+  public void setAccelerationMessage(String accelerationMessage) {
+    this.accelerationMessage = accelerationMessage;
   }
 
   public Timings getTimings() {

@@ -10,7 +10,11 @@ import dev.vmtask.api.task.TaskNetwork;
 import java.util.List;
 import java.util.Map;
 
-/** The {@code VMTASK_TASK} JSON of docs/agent-contract.md. */
+/**
+ * The {@code VMTASK_TASK} JSON of docs/agent-contract.md. {@code kvmDevice} is true when the pod
+ * requests the KVM device, which only nodes whose verdict proved KVM offer: the agent uses KVM
+ * without probing. Otherwise {@code acceleration} is {@code tcg}.
+ */
 public record AgentTask(
     String namespace,
     String name,
@@ -25,6 +29,7 @@ public record AgentTask(
     List<Artifact> artifacts,
     TaskNetwork network,
     Acceleration acceleration,
+    Boolean kvmDevice,
     Screenshot screenshot) {
 
   /** The image to fetch; {@code sha256} is null only for an unverified, not yet pinned image. */

@@ -73,6 +73,7 @@ public final class FetchPodFactory {
         null,
         null,
         null,
+        null,
         null);
   }
 

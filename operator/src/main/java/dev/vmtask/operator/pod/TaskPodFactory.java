@@ -3,6 +3,7 @@ package dev.vmtask.operator.pod;
 import dev.vmtask.api.image.ImageNode;
 import dev.vmtask.api.image.VMImage;
 import dev.vmtask.api.machine.Machine;
+import dev.vmtask.api.node.KvmNodeStatus;
 import dev.vmtask.api.task.Acceleration;
 import dev.vmtask.api.task.Artifact;
 import dev.vmtask.api.task.ArtifactType;
@@ -49,20 +50,30 @@ public final class TaskPodFactory {
     this.template = new AgentPodTemplate(config);
   }
 
-  public Pod create(VirtualMachineTask task, VMImage image, Machine machine, int attempt) {
+  /**
+   * {@code plan} is {@link AccelerationPlan.Kind#KVM_DEVICE} or {@link AccelerationPlan.Kind#TCG}.
+   */
+  public Pod create(
+      VirtualMachineTask task, VMImage image, Machine machine, int attempt, AccelerationPlan plan) {
     VirtualMachineTaskSpec spec = task.getSpec();
     String name = PodNames.taskPod(task.getMetadata().getName(), attempt);
-    Acceleration acceleration =
-        spec.getAcceleration() == null ? Acceleration.AUTO : spec.getAcceleration();
+    boolean kvmDevice = plan.kind() == AccelerationPlan.Kind.KVM_DEVICE;
+    ResourceRequirementsBuilder resources =
+        new ResourceRequirementsBuilder()
+            .addToRequests("cpu", new Quantity(Integer.toString(machine.getCpus())))
+            .addToRequests("memory", memory(machine))
+            .addToLimits("memory", memory(machine));
+    if (kvmDevice) {
+      // An extended resource is set in limits (requests follow); the device plugin mounts /dev/kvm.
+      resources.addToLimits(KvmNodeStatus.DEVICE_RESOURCE, new Quantity("1"));
+    }
     ContainerBuilder agent =
         template
-            .agent("pod", agentTask(task, image, machine, attempt), ImageSource.headerEnv(image))
-            .withResources(
-                new ResourceRequirementsBuilder()
-                    .addToRequests("cpu", new Quantity(Integer.toString(machine.getCpus())))
-                    .addToRequests("memory", memory(machine))
-                    .addToLimits("memory", memory(machine))
-                    .build())
+            .agent(
+                "pod",
+                agentTask(task, image, machine, attempt, kvmDevice),
+                ImageSource.headerEnv(image))
+            .withResources(resources.build())
             .withReadinessProbe(
                 new ProbeBuilder()
                     .withNewExec()
@@ -72,12 +83,6 @@ public final class TaskPodFactory {
                     .withFailureThreshold(1)
                     .build());
     PodBuilder pod = template.pod(name, task, labels(task, image, attempt));
-    if (acceleration != Acceleration.TCG) {
-      agent.addToVolumeMounts(AgentPodTemplate.mount("kvm", "/dev/kvm"));
-      pod.editSpec()
-          .addToVolumes(AgentPodTemplate.hostPathVolume("kvm", "/dev/kvm", "CharDevice"))
-          .endSpec();
-    }
     addClaimMounts(claimMounts(spec), pod, agent);
     return pod.editMetadata()
         .addToAnnotations(PodLabels.IMAGE_ANNOTATION, image.getMetadata().getName())
@@ -94,7 +99,8 @@ public final class TaskPodFactory {
         .build();
   }
 
-  AgentTask agentTask(VirtualMachineTask task, VMImage image, Machine machine, int attempt) {
+  AgentTask agentTask(
+      VirtualMachineTask task, VMImage image, Machine machine, int attempt, boolean kvmDevice) {
     VirtualMachineTaskSpec spec = task.getSpec();
     Map<String, String> env = new LinkedHashMap<>();
     if (spec.getEnv() != null) {
@@ -124,7 +130,10 @@ public final class TaskPodFactory {
         spec.getMaxRunTimeSeconds(),
         artifacts,
         spec.getNetwork(),
-        spec.getAcceleration(),
+        kvmDevice
+            ? (spec.getAcceleration() == null ? Acceleration.AUTO : spec.getAcceleration())
+            : Acceleration.TCG,
+        kvmDevice ? Boolean.TRUE : null,
         screenshot(spec.getScreenshot()));
   }
 

@@ -1,34 +1,50 @@
 package dev.vmtask.operator.task;
 
 import dev.vmtask.api.image.VMImage;
+import dev.vmtask.api.node.KvmNodeStatus;
+import dev.vmtask.api.task.TaskPhase;
 import dev.vmtask.api.task.VirtualMachineTask;
+import dev.vmtask.operator.OperatorConfig;
+import dev.vmtask.operator.pod.AccelerationPlan;
 import dev.vmtask.operator.pod.PodLabels;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Constants;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * What wakes a task up: its pods (found through their owner reference) and its image (found through
- * an index of tasks by image name; only phase and spec changes of an image matter).
+ * What wakes a task up: its pods (found through their owner reference), its image (found through an
+ * index of tasks by image name; only phase and spec changes of an image matter), and, for a task
+ * waiting for a node's KVM verdict, a change of the VM nodes' verdicts or KVM devices.
  */
 final class TaskEventSources {
   static final String BY_IMAGE = "vmtask.dev/by-image";
+  static final String AWAITING_KVM_VERDICT = "vmtask.dev/awaiting-kvm-verdict";
+  static final String VM_NODES = "vm-nodes";
 
   private TaskEventSources() {}
 
   static List<EventSource<?, VirtualMachineTask>> create(
-      EventSourceContext<VirtualMachineTask> context) {
+      EventSourceContext<VirtualMachineTask> context, OperatorConfig config) {
     context
         .getPrimaryCache()
         .addIndexer(
             BY_IMAGE, t -> List.of(key(t.getMetadata().getNamespace(), t.getSpec().getImage())));
+    context
+        .getPrimaryCache()
+        .addIndexer(
+            AWAITING_KVM_VERDICT,
+            t -> awaitsKvmVerdict(t) ? List.of(AWAITING_KVM_VERDICT) : List.of());
     var pods =
         InformerEventSourceConfiguration.from(Pod.class, VirtualMachineTask.class)
             .withName("task-pods")
@@ -55,8 +71,69 @@ final class TaskEventSources {
                             task.getSpec().getImage(), task.getMetadata().getNamespace())))
             .withOnUpdateFilter(TaskEventSources::matters)
             .build();
+    // Nodes are cluster-scoped: one informer on all of them, whatever namespaces tasks live in.
+    var nodes =
+        InformerEventSourceConfiguration.from(Node.class, VirtualMachineTask.class)
+            .withName(VM_NODES)
+            .withNamespaces(Set.of(Constants.WATCH_ALL_NAMESPACES))
+            .withFollowControllerNamespacesChanges(false)
+            .withLabelSelector(labelSelector(config.vmNodeSelector()))
+            .withSecondaryToPrimaryMapper(
+                (Node node) ->
+                    context
+                        .getPrimaryCache()
+                        .byIndex(AWAITING_KVM_VERDICT, AWAITING_KVM_VERDICT)
+                        .stream()
+                        .map(ResourceID::fromResource)
+                        .collect(Collectors.toSet()))
+            .withOnUpdateFilter(TaskEventSources::kvmChanged)
+            .build();
     return List.of(
-        new InformerEventSource<>(pods, context), new InformerEventSource<>(images, context));
+        new InformerEventSource<>(pods, context),
+        new InformerEventSource<>(images, context),
+        new InformerEventSource<>(nodes, context));
+  }
+
+  /** The VM nodes as the operator last saw them. */
+  @SuppressWarnings("unchecked")
+  static List<Node> vmNodes(Context<VirtualMachineTask> context) {
+    var source =
+        (InformerEventSource<Node, VirtualMachineTask>)
+            context.eventSourceRetriever().getEventSourceFor(Node.class, VM_NODES);
+    return source.list().toList();
+  }
+
+  private static boolean awaitsKvmVerdict(VirtualMachineTask task) {
+    var status = task.getStatus();
+    return status != null
+        && status.getPhase() == TaskPhase.Pending
+        && status.getConditions() != null
+        && status.getConditions().stream().anyMatch(c -> KVM_VERDICT_PENDING.equals(c.getReason()));
+  }
+
+  static final String KVM_VERDICT_PENDING = "KvmVerdictPending";
+
+  /** Heartbeats and other status churn do not matter; verdicts and devices do. */
+  private static boolean kvmChanged(Node newNode, Node oldNode) {
+    return !Objects.equals(
+            labelOf(newNode, KvmNodeStatus.VERDICT_LABEL),
+            labelOf(oldNode, KvmNodeStatus.VERDICT_LABEL))
+        || AccelerationPlan.offersDevice(newNode) != AccelerationPlan.offersDevice(oldNode)
+        || !Objects.equals(
+            newNode.getSpec().getUnschedulable(), oldNode.getSpec().getUnschedulable());
+  }
+
+  private static String labelOf(Node node, String key) {
+    var labels = node.getMetadata().getLabels();
+    return labels == null ? null : labels.get(key);
+  }
+
+  private static String labelSelector(Map<String, String> selector) {
+    return selector.isEmpty()
+        ? null
+        : selector.entrySet().stream()
+            .map(e -> e.getKey() + "=" + e.getValue())
+            .collect(Collectors.joining(","));
   }
 
   /** Tasks only care when an image becomes (un)usable, not about its node list. */

@@ -10,6 +10,7 @@ import dev.vmtask.api.task.Timings;
 import dev.vmtask.api.task.VirtualMachineTaskSpec;
 import dev.vmtask.api.task.VirtualMachineTaskStatus;
 import dev.vmtask.operator.Conditions;
+import dev.vmtask.operator.pod.AccelerationPlan;
 import dev.vmtask.operator.pod.PodObservation;
 import dev.vmtask.operator.pod.TerminationReport;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -60,11 +61,19 @@ final class TaskStatusUpdates {
     status.setScreenshot(null);
     status.setTimings(null);
     status.setAcceleration(null);
+    status.setAccelerationMessage(null);
     if (status.getStartTime() == null) {
       status.setStartTime(now.toString());
     }
     // The same words as observed(Pending), so seeing the new pod costs no second write.
     status.setMessage(waitingForNode(podName));
+    return this;
+  }
+
+  /** What the new attempt's acceleration will be, and why; the agent's report has the last word. */
+  TaskStatusUpdates planned(AccelerationPlan plan) {
+    status.setAcceleration(plan.kind() == AccelerationPlan.Kind.KVM_DEVICE ? "kvm" : "tcg");
+    status.setAccelerationMessage(plan.message());
     return this;
   }
 
@@ -203,6 +212,11 @@ final class TaskStatusUpdates {
     status.setMessage(outcome.message());
     TerminationReport report = outcome.report();
     if (report != null) {
+      if ("kvm".equals(status.getAcceleration()) && "tcg".equals(report.acceleration())) {
+        status.setAccelerationMessage(
+            "tcg: KVM failed under the guest on a node whose verdict had proved it, so the"
+                + " attempt went on under tcg (see message)");
+      }
       status.setAcceleration(report.acceleration());
       status.setArtifacts(artifacts(report, spec));
       status.setScreenshot(screenshot(report.screenshot(), spec.getScreenshot()));

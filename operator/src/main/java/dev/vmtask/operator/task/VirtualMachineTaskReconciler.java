@@ -9,6 +9,7 @@ import dev.vmtask.api.task.VirtualMachineTask;
 import dev.vmtask.api.task.VirtualMachineTaskStatus;
 import dev.vmtask.operator.EventRecorder;
 import dev.vmtask.operator.OperatorConfig;
+import dev.vmtask.operator.pod.AccelerationPlan;
 import dev.vmtask.operator.pod.PodObservation;
 import dev.vmtask.operator.pod.PodObserver;
 import dev.vmtask.operator.pod.ResolvedMachine;
@@ -54,7 +55,7 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
   @Override
   public List<EventSource<?, VirtualMachineTask>> prepareEventSources(
       EventSourceContext<VirtualMachineTask> context) {
-    return TaskEventSources.create(context);
+    return TaskEventSources.create(context, config);
   }
 
   @Override
@@ -157,7 +158,23 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
       next.failedBeforePod(TaskReason.InvalidMachine, e.getMessage());
       return null;
     }
-    Pod pod = pods.create(task, image, machine, attempt);
+    AccelerationPlan plan =
+        AccelerationPlan.decide(
+            task.getSpec().getAcceleration(),
+            config.vmNodesHaveKvm(),
+            TaskEventSources.vmNodes(context));
+    switch (plan.kind()) {
+      case WAIT_FOR_VERDICT -> {
+        next.waiting(TaskEventSources.KVM_VERDICT_PENDING, plan.message());
+        return null;
+      }
+      case KVM_UNAVAILABLE -> {
+        next.failedBeforePod(TaskReason.KvmUnavailable, plan.message());
+        return null;
+      }
+      default -> {}
+    }
+    Pod pod = pods.create(task, image, machine, attempt, plan);
     try {
       context.getClient().resource(pod).create();
     } catch (KubernetesClientException e) {
@@ -165,7 +182,7 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
         throw e;
       }
     }
-    next.podCreated(pod.getMetadata().getName(), attempt);
+    next.podCreated(pod.getMetadata().getName(), attempt).planned(plan);
     return null;
   }
 

@@ -85,7 +85,9 @@ public final class CreationBenchmark {
                         image,
                         dev.vmtask.operator.pod.ResolvedMachine.resolve(
                             null, null, OperatorConfig.defaults()),
-                        1);
+                        1,
+                        new dev.vmtask.operator.pod.AccelerationPlan(
+                            dev.vmtask.operator.pod.AccelerationPlan.Kind.TCG, "tcg"));
                 p.getMetadata().setOwnerReferences(List.of());
                 client.resource(p).create();
               });

@@ -28,6 +28,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class TaskPodFactoryTest {
+  private static final AccelerationPlan KVM =
+      new AccelerationPlan(AccelerationPlan.Kind.KVM_DEVICE, "kvm");
+  private static final AccelerationPlan TCG =
+      new AccelerationPlan(AccelerationPlan.Kind.TCG, "tcg");
   private final OperatorConfig config =
       OperatorConfig.fromEnv(
           Map.of(
@@ -43,7 +47,7 @@ class TaskPodFactoryTest {
     VirtualMachineTask task = Fixtures.task("ns", "build-42", "debian");
     task.getSpec().setEnv(List.of(new EnvVar("GREETING", "hi")));
     task.getSpec().setNodeSelector(Map.of("zone", "b", "disk", "ssd"));
-    Pod pod = factory.create(task, Fixtures.readyImage("ns", "debian"), machine(2, 512), 2);
+    Pod pod = factory.create(task, Fixtures.readyImage("ns", "debian"), machine(2, 512), 2, KVM);
 
     assertThat(pod.getMetadata().getName()).isEqualTo("build-42-2");
     assertThat(pod.getMetadata().getLabels())
@@ -91,10 +95,13 @@ class TaskPodFactoryTest {
     assertThat(agent.getReadinessProbe().getPeriodSeconds()).isEqualTo(1);
     assertThat(agent.getVolumeMounts())
         .extracting("mountPath")
-        .contains("/var/cache/vmtask", "/scratch", "/dev/kvm");
-    assertThat(spec.getVolumes()).extracting(Volume::getName).contains("cache", "scratch", "kvm");
+        .contains("/var/cache/vmtask", "/scratch")
+        .as("the device plugin, not a hostPath, gives the pod /dev/kvm")
+        .doesNotContain("/dev/kvm");
+    assertThat(spec.getVolumes()).extracting(Volume::getName).contains("cache", "scratch");
     assertThat(volume(pod, "cache").getHostPath().getPath()).isEqualTo("/var/lib/vmtask/cache");
-    assertThat(volume(pod, "kvm").getHostPath().getType()).isEqualTo("CharDevice");
+    assertThat(agent.getResources().getLimits())
+        .containsEntry("devices.vmtask.dev/kvm", new Quantity("1"));
     assertThat(env(agent, "VMTASK_NODE_NAME")).isNull();
     assertThat(
             agent.getEnv().stream()
@@ -116,6 +123,8 @@ class TaskPodFactoryTest {
     assertThat(json.get("command").get(2).asText()).isEqualTo("echo hello");
     assertThat(json.get("env").get("GREETING").asText()).isEqualTo("hi");
     assertThat(json.path("script").isMissingNode()).as("unset script is left out").isTrue();
+    assertThat(json.get("acceleration").asText()).isEqualTo("auto");
+    assertThat(json.get("kvmDevice").asBoolean()).isTrue();
   }
 
   @Test
@@ -124,7 +133,7 @@ class TaskPodFactoryTest {
     VMImage image = Fixtures.readyImage("ns", "img");
     image.getSpec().setGuestAgent(GuestAgentMode.CLOUD_INIT);
 
-    Pod pod = factory.create(task, image, machine(1, 256), 1);
+    Pod pod = factory.create(task, image, machine(1, 256), 1, TCG);
 
     JsonNode json =
         new ObjectMapper().readTree(env(pod.getSpec().getContainers().get(0), "VMTASK_TASK"));
@@ -132,14 +141,16 @@ class TaskPodFactoryTest {
   }
 
   @Test
-  void tcgTasksGetNoKvmDevice() {
+  void attemptsPlannedForTcgRequestNoKvmDevice() throws Exception {
     VirtualMachineTask task = Fixtures.task("ns", "t", "img");
-    task.getSpec().setAcceleration(Acceleration.TCG);
-    Pod pod = factory.create(task, Fixtures.readyImage("ns", "img"), machine(1, 256), 1);
-    assertThat(pod.getSpec().getVolumes()).extracting(Volume::getName).doesNotContain("kvm");
-    assertThat(pod.getSpec().getContainers().get(0).getVolumeMounts())
-        .extracting("mountPath")
-        .doesNotContain("/dev/kvm");
+    task.getSpec().setAcceleration(Acceleration.AUTO);
+    Pod pod = factory.create(task, Fixtures.readyImage("ns", "img"), machine(1, 256), 1, TCG);
+    Container agent = pod.getSpec().getContainers().get(0);
+    assertThat(agent.getResources().getLimits()).doesNotContainKey("devices.vmtask.dev/kvm");
+    assertThat(pod.getSpec().getVolumes()).noneMatch(v -> v.getName().contains("kvm"));
+    JsonNode json = new ObjectMapper().readTree(env(agent, "VMTASK_TASK"));
+    assertThat(json.get("acceleration").asText()).as("auto planned as tcg").isEqualTo("tcg");
+    assertThat(json.path("kvmDevice").isMissingNode()).isTrue();
   }
 
   @Test
@@ -151,7 +162,7 @@ class TaskPodFactoryTest {
                 artifact("log", "/var/log/x", "results", "run-1"),
                 artifact("out", "/out", "results", null),
                 artifact("core", "/core", "dumps", null)));
-    Pod pod = factory.create(task, Fixtures.readyImage("ns", "img"), machine(1, 256), 1);
+    Pod pod = factory.create(task, Fixtures.readyImage("ns", "img"), machine(1, 256), 1, TCG);
     assertThat(pod.getSpec().getVolumes())
         .filteredOn(v -> v.getPersistentVolumeClaim() != null)
         .extracting(v -> v.getPersistentVolumeClaim().getClaimName())
@@ -176,7 +187,7 @@ class TaskPodFactoryTest {
     Screenshot screenshot = new Screenshot();
     screenshot.setVolume(volume("results", "shots/t"));
     task.getSpec().setScreenshot(screenshot);
-    Pod pod = factory.create(task, Fixtures.readyImage("ns", "img"), machine(1, 256), 1);
+    Pod pod = factory.create(task, Fixtures.readyImage("ns", "img"), machine(1, 256), 1, TCG);
 
     assertThat(pod.getSpec().getVolumes())
         .filteredOn(v -> v.getPersistentVolumeClaim() != null)
@@ -201,7 +212,11 @@ class TaskPodFactoryTest {
   void noScreenshotMeansNoFieldAndNoMount() throws Exception {
     Pod pod =
         factory.create(
-            Fixtures.task("ns", "t", "img"), Fixtures.readyImage("ns", "img"), machine(1, 256), 1);
+            Fixtures.task("ns", "t", "img"),
+            Fixtures.readyImage("ns", "img"),
+            machine(1, 256),
+            1,
+            TCG);
     assertThat(pod.getSpec().getContainers().get(0).getVolumeMounts())
         .extracting("mountPath")
         .doesNotContain("/screenshot");
@@ -223,7 +238,7 @@ class TaskPodFactoryTest {
     from.setSecretKeyRef(ref);
     header.setValueFrom(from);
     image.getSpec().getSource().getHttp().setHeaders(List.of(header));
-    Pod pod = factory.create(Fixtures.task("ns", "t", "img"), image, machine(1, 256), 1);
+    Pod pod = factory.create(Fixtures.task("ns", "t", "img"), image, machine(1, 256), 1, TCG);
 
     var preferred =
         pod.getSpec()
@@ -254,7 +269,7 @@ class TaskPodFactoryTest {
     image.getSpec().setSha256(null);
     image.getSpec().setAllowUnverified(true);
     image.getStatus().setDigest("sha256:" + "b".repeat(64));
-    Pod pod = factory.create(Fixtures.task("ns", "t", "img"), image, machine(1, 256), 1);
+    Pod pod = factory.create(Fixtures.task("ns", "t", "img"), image, machine(1, 256), 1, TCG);
     assertThat(env(pod.getSpec().getContainers().get(0), "VMTASK_TASK"))
         .contains("\"sha256\":\"" + "b".repeat(64) + "\"");
   }
