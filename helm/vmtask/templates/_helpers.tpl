@@ -51,3 +51,18 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "vmtask.image" -}}
 {{- printf "%s:%s" .repository (toString .tag) }}
 {{- end }}
+
+{{/* The node daemon's labels: the operator's, with component node. */}}
+{{- define "vmtask.nodeSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "vmtask.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: node
+{{- end }}
+
+{{- define "vmtask.nodeLabels" -}}
+helm.sh/chart: {{ include "vmtask.chart" . }}
+{{ include "vmtask.nodeSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/part-of: vmtask
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}

@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
@@ -48,13 +49,21 @@ class ChartTest {
   }
 
   @Test
-  void defaultsRenderTheOperatorItsAccountAndClusterRbacOnly() {
+  void defaultsRenderTheOperatorTheNodeDaemonTheirAccountsAndClusterRbacOnly() {
     RenderedChart chart = render(Map.of());
 
     assertThat(chart.objects())
         .extracting(HasMetadata::getKind)
         .containsExactlyInAnyOrder(
-            "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Service", "Deployment");
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "Service",
+            "Deployment",
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "DaemonSet");
     assertThat(chart.objects())
         .filteredOn(o -> !o.getKind().startsWith("Cluster"))
         .allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo(NAMESPACE));
@@ -90,7 +99,9 @@ class ChartTest {
 
     assertThat(pod.getServiceAccountName()).isEqualTo(RELEASE);
     assertThat(pod.getAutomountServiceAccountToken()).isTrue();
-    assertThat(chart.one(ServiceAccount.class).getAutomountServiceAccountToken()).isFalse();
+    assertThat(chart.all(ServiceAccount.class))
+        .as("pods opt in to a token; the accounts give none by default")
+        .allSatisfy(a -> assertThat(a.getAutomountServiceAccountToken()).isFalse());
 
     assertThat(operator.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
     assertThat(operator.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
@@ -102,7 +113,7 @@ class ChartTest {
     RenderedChart chart = render(Map.of("replicaCount", 2));
     List<PolicyRule> rules =
         Stream.concat(
-                chart.all(ClusterRole.class).stream().flatMap(r -> r.getRules().stream()),
+                chart.named(ClusterRole.class, RELEASE).getRules().stream(),
                 chart.all(Role.class).stream().flatMap(r -> r.getRules().stream()))
             .toList();
 
@@ -131,19 +142,17 @@ class ChartTest {
     assertThat(grants(rules, "vmtask.dev", "vmimages/finalizers")).containsExactly("update");
     assertThat(grants(rules, "", "pods"))
         .containsExactlyInAnyOrder("get", "list", "watch", "create", "delete");
-    assertThat(grants(rules, "", "nodes")).containsExactly("list");
+    assertThat(grants(rules, "", "nodes")).containsExactlyInAnyOrder("list", "watch");
     assertThat(grants(rules, "events.k8s.io", "events")).containsExactly("create");
     assertThat(grants(rules, "coordination.k8s.io", "leases"))
         .containsExactlyInAnyOrder("create", "get", "update", "patch");
-    assertThat(chart.all(ClusterRole.class))
-        .flatExtracting(ClusterRole::getRules)
+    assertThat(chart.named(ClusterRole.class, RELEASE).getRules())
         .flatExtracting(PolicyRule::getResources)
         .as("leases are granted in the release namespace only")
         .doesNotContain("leases");
 
-    ClusterRoleBinding binding = chart.one(ClusterRoleBinding.class);
-    assertThat(binding.getRoleRef().getName())
-        .isEqualTo(chart.one(ClusterRole.class).getMetadata().getName());
+    ClusterRoleBinding binding = chart.named(ClusterRoleBinding.class, RELEASE);
+    assertThat(binding.getRoleRef().getName()).isEqualTo(RELEASE);
     assertThat(binding.getSubjects())
         .singleElement()
         .satisfies(
@@ -221,8 +230,74 @@ class ChartTest {
         .containsEntry("VMTASK_WATCH_NAMESPACES", "")
         .containsEntry("VMTASK_VM_NODE_SELECTOR", "{}")
         .containsEntry("VMTASK_VM_TOLERATIONS", "[]")
+        .containsEntry("VMTASK_VM_NODES_HAVE_KVM", "true")
         .containsEntry("VMTASK_HEALTH_PORT", "8080")
         .containsKey("POD_NAMESPACE");
+  }
+
+  @Test
+  void nodeDaemonRunsOnTheVmNodesWithThePluginDirectoryAndOnlyPatchOnNodes() {
+    Map<String, Object> values = new TreeMap<>();
+    values.put("agent.vmNodeSelector.vmtask\\.dev/vm-node", "qemu");
+    values.put("agent.vmTolerations[0].key", "vmtask.dev/vm");
+    values.put("agent.vmTolerations[0].operator", "Exists");
+    values.put("nodeDaemon.kubeletRootDir", "/var/lib/k0s/kubelet");
+    values.put("kvm.slotsPerNode", 8);
+    values.put("kvm.verdictOverride", "usable");
+    RenderedChart chart = render(values);
+    DaemonSet daemon = chart.one(DaemonSet.class);
+    PodSpec pod = daemon.getSpec().getTemplate().getSpec();
+
+    assertThat(daemon.getMetadata().getName()).isEqualTo(RELEASE + "-node");
+    assertThat(pod.getNodeSelector()).isEqualTo(Map.of("vmtask.dev/vm-node", "qemu"));
+    assertThat(pod.getTolerations())
+        .extracting(Toleration::getKey)
+        .containsExactly("vmtask.dev/vm");
+    Container node = pod.getContainers().get(0);
+    assertThat(node.getSecurityContext().getPrivileged()).isTrue();
+    assertThat(pod.getHostNetwork()).isNotEqualTo(Boolean.TRUE);
+    assertThat(pod.getHostPID()).isNotEqualTo(Boolean.TRUE);
+    assertThat(pod.getVolumes())
+        .filteredOn(v -> v.getHostPath() != null)
+        .extracting(v -> v.getHostPath().getPath())
+        .containsExactlyInAnyOrder("/var/lib/k0s/kubelet/device-plugins", "/var/lib/vmtask/node");
+    Map<String, String> env =
+        node.getEnv().stream()
+            .collect(
+                Collectors.toMap(
+                    EnvVar::getName, e -> e.getValue() == null ? "<valueFrom>" : e.getValue()));
+    assertThat(env)
+        .containsEntry("NODE_NAME", "<valueFrom>")
+        .containsEntry("VMTASK_NODE_DEVICE_PLUGIN_DIR", "/var/lib/k0s/kubelet/device-plugins")
+        .containsEntry("VMTASK_NODE_KVM_SLOTS", "8")
+        .containsEntry("VMTASK_NODE_VERDICT_OVERRIDE", "usable");
+    assertThat(node.getResources().getLimits()).containsKey("memory");
+
+    assertThat(pod.getServiceAccountName()).isEqualTo(RELEASE + "-node");
+    assertThat(chart.named(ClusterRole.class, RELEASE + "-node").getRules())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getResources()).containsExactly("nodes");
+              assertThat(r.getVerbs()).containsExactly("patch");
+            });
+    assertThat(chart.named(ClusterRoleBinding.class, RELEASE + "-node").getSubjects())
+        .extracting("name")
+        .containsExactly(RELEASE + "-node");
+  }
+
+  @Test
+  void nodeDaemonHasItsOwnPlacementWhenGivenAndCanBeLeftOut() {
+    RenderedChart chart =
+        render(Map.of("agent.vmNodeSelector.pool", "vm", "nodeDaemon.nodeSelector.kvm", "present"));
+    assertThat(chart.one(DaemonSet.class).getSpec().getTemplate().getSpec().getNodeSelector())
+        .isEqualTo(Map.of("kvm", "present"));
+    assertThat(env(render(Map.of("kvm.vmNodesHaveKvm", false)).one(Deployment.class)))
+        .containsEntry("VMTASK_VM_NODES_HAVE_KVM", "false");
+
+    RenderedChart without = render(Map.of("nodeDaemon.enabled", false));
+    assertThat(without.all(DaemonSet.class)).isEmpty();
+    assertThat(without.all(ClusterRole.class)).hasSize(1);
   }
 
   @Test
@@ -292,6 +367,10 @@ class ChartTest {
         "watchNamespaces[0]     | Not_A_Name  | at '/watchNamespaces/0'",
         "agnet.acceleration     | tcg         | additional properties 'agnet' not allowed",
         "agent.cache.size       | 10          | additional properties 'size' not allowed",
+        "kvm.verdictOverride    | maybe       | at '/kvm/verdictOverride'",
+        "kvm.slotsPerNode       | 0           | at '/kvm/slotsPerNode': minimum",
+        "nodeDaemon.kubeletRootDir | var/lib/kubelet | at '/nodeDaemon/kubeletRootDir'",
+        "nodeDaemon.privileged  | false       | additional properties 'privileged' not allowed",
       })
   void schemaRejectsBadValuesWithTheirPath(String key, String value, String message) {
     assertThatThrownBy(() -> render(Map.of(key, value)))

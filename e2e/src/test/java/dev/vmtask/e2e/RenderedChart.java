@@ -42,4 +42,12 @@ final class RenderedChart {
     }
     return found.get(0);
   }
+
+  <T extends HasMetadata> T named(Class<T> type, String name) {
+    return all(type).stream()
+        .filter(o -> name.equals(o.getMetadata().getName()))
+        .findFirst()
+        .orElseThrow(
+            () -> new AssertionError("no " + type.getSimpleName() + " " + name + " in the chart"));
+  }
 }
