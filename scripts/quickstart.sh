@@ -71,15 +71,15 @@ command -v kubectl >/dev/null || die "no kubectl on PATH or in $BIN"
 kubectl get --raw /readyz >/dev/null || die "the cluster at $KUBECONFIG does not answer"
 
 step "jars"
-if [[ "${VMTASK_REBUILD:-0}" == 1 || ! -f operator/target/vmtask-operator.jar || ! -f agent/target/vmtask-agent.jar ]]; then
-  nice mvn -B -q -pl operator,agent -am package -DskipTests
+if [[ "${VMTASK_REBUILD:-0}" == 1 || ! -f operator/target/vmtask-operator.jar || ! -f agent/target/vmtask-agent.jar || ! -f node/target/vmtask-node.jar ]]; then
+  nice mvn -B -q -pl operator,agent,node -am package -DskipTests -DskipUnitTests
 fi
-ls -l operator/target/vmtask-operator.jar agent/target/vmtask-agent.jar
+ls -l operator/target/vmtask-operator.jar agent/target/vmtask-agent.jar node/target/vmtask-node.jar
 
 step "container images"
 if $own_testbed; then
   images_current=true
-  for t in operator agent; do
+  for t in operator agent node; do
     ctr --address "$containerd_sock" -n k8s.io images ls -q | grep -qx "vmtask.dev/vmtask-$t:0.1.0" || images_current=false
     [[ "$t/target/vmtask-$t.jar" -ot "$state/images.stamp" ]] || images_current=false
   done
@@ -87,10 +87,10 @@ if $own_testbed; then
     bash images/build.sh
     touch "$state/images.stamp"
   else
-    echo "vmtask.dev/vmtask-operator:0.1.0 and vmtask.dev/vmtask-agent:0.1.0 are current in the testbed"
+    echo "vmtask.dev/vmtask-{operator,agent,node}:0.1.0 are current in the testbed"
   fi
 else
-  echo "external cluster: its nodes must have vmtask.dev/vmtask-{operator,agent}:0.1.0 (images/build.sh builds them)"
+  echo "external cluster: its nodes must have vmtask.dev/vmtask-{operator,agent,node}:0.1.0 (images/build.sh builds them)"
 fi
 
 step "guest image"
@@ -136,8 +136,11 @@ if [[ -z "$helm" ]]; then
   fi
 fi
 "$helm" version --short
+# The testbed's kubelet keeps its device plugins under its own root directory.
+chart_values=()
+$own_testbed && chart_values+=(--set "nodeDaemon.kubeletRootDir=$(bash testbed/testbed.sh kubelet-root-dir)")
 "$helm" upgrade --install vmtask helm/vmtask --namespace "$namespace" --create-namespace \
-  --wait --timeout 5m
+  --wait --timeout 5m "${chart_values[@]}"
 kubectl -n "$namespace" get pods -l app.kubernetes.io/instance=vmtask
 
 step "examples"

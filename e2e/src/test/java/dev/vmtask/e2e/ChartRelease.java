@@ -3,6 +3,7 @@ package dev.vmtask.e2e;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.Release;
+import com.marcnuri.helm.UpgradeCommand;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -57,6 +58,20 @@ final class ChartRelease {
           e);
     }
     return release;
+  }
+
+  /** Upgrades the release to {@code values} (all of them: nothing is reused) and waits. */
+  void upgrade(Map<String, Object> values) {
+    UpgradeCommand upgrade =
+        new Helm(RepoRoot.chart())
+            .upgrade()
+            .withName(NAME)
+            .withNamespace(namespace)
+            .withKubeConfig(kubeconfig)
+            .waitReady()
+            .withTimeout(INSTALL_TIMEOUT_SECONDS);
+    values.forEach(upgrade::set);
+    upgrade.call();
   }
 
   String namespace() {

@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -71,13 +72,20 @@ final class E2eEnvironment {
     images.serve(GUEST_FILE, guest.archive());
     applyCrds(client);
     ChartRelease release =
-        ChartRelease.install(
-            client,
-            kubeconfig(),
-            RELEASE_NAMESPACE,
-            // Two replicas, as in production: every end-to-end test runs under leader election.
-            Map.of("logLevel", "debug", "replicaCount", 2));
+        ChartRelease.install(client, kubeconfig(), RELEASE_NAMESPACE, chartValues());
     return new E2eEnvironment(client, node, guest, images, release);
+  }
+
+  /**
+   * Two replicas, as in production: every end-to-end test runs under leader election. On the
+   * testbed the kubelet keeps its device plugins under its own root directory.
+   */
+  static Map<String, Object> chartValues() {
+    Map<String, Object> values = new HashMap<>(Map.of("logLevel", "debug", "replicaCount", 2));
+    if (!TestbedCluster.isExternal()) {
+      values.put("nodeDaemon.kubeletRootDir", TestbedScripts.locate().kubeletRootDir().toString());
+    }
+    return values;
   }
 
   /** The CRDs of this tree, also when an older version is installed (Helm never upgrades CRDs). */

@@ -56,6 +56,16 @@ public final class TestbedScripts {
     return Path.of(run(Duration.ofSeconds(30), List.of("testbed.sh", "kubeconfig")).strip());
   }
 
+  /** The kubelet's {@code --root-dir}: its {@code device-plugins} directory is in it. */
+  public Path kubeletRootDir() {
+    return Path.of(run(Duration.ofSeconds(30), List.of("testbed.sh", "kubelet-root-dir")).strip());
+  }
+
+  /** Stops the kubelet and starts it again, as an upgrade would; pods keep running. */
+  public String restartKubelet() {
+    return run(Duration.ofMinutes(3), List.of("testbed.sh", "restart-kubelet"));
+  }
+
   /**
    * Builds an image from a Containerfile and imports it into the testbed's containerd, so pods can
    * run it with {@code imagePullPolicy: IfNotPresent}.
