@@ -136,11 +136,8 @@ if [[ -z "$helm" ]]; then
   fi
 fi
 "$helm" version --short
-# The testbed's kubelet keeps its device plugins under its own root directory.
-chart_values=()
-$own_testbed && chart_values+=(--set "nodeDaemon.kubeletRootDir=$(bash testbed/testbed.sh kubelet-root-dir)")
 "$helm" upgrade --install vmtask helm/vmtask --namespace "$namespace" --create-namespace \
-  --wait --timeout 5m "${chart_values[@]}"
+  --wait --timeout 5m
 kubectl -n "$namespace" get pods -l app.kubernetes.io/instance=vmtask
 
 step "examples"

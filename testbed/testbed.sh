@@ -8,7 +8,6 @@
 #   testbed.sh kubeconfig                  print the admin kubeconfig's path
 #   testbed.sh logs [component]            list log files, or print a component's log tail
 #   testbed.sh restart-kubelet             stop the kubelet and start it again (pods keep running)
-#   testbed.sh kubelet-root-dir            print the kubelet's --root-dir (device plugins live there)
 #
 # Environment: KUBECONFIG (a reachable cluster is used instead of starting one),
 # VMTASK_TESTBED_BIN (official release binaries), VMTASK_TESTBED_STATE (state directory,
@@ -18,7 +17,7 @@ TESTBED_DIR=$(cd "$(dirname "$0")" && pwd)
 for f in common proc pki control-plane node down; do . "$TESTBED_DIR/lib/$f.sh"; done
 
 usage() {
-  sed -n '5,11s/^# //p' "$0" >&2
+  sed -n '5,10s/^# //p' "$0" >&2
   exit 2
 }
 
@@ -121,6 +120,5 @@ case "${1:-}" in
   kubeconfig) echo "$ADMIN_KUBECONFIG" ;;
   logs) cmd_logs "${2:-}" ;;
   restart-kubelet) with_lock cmd_restart_kubelet ;;
-  kubelet-root-dir) echo "$KUBELET_ROOT" ;;
   *) usage ;;
 esac

@@ -241,7 +241,7 @@ class ChartTest {
     values.put("agent.vmNodeSelector.vmtask\\.dev/vm-node", "qemu");
     values.put("agent.vmTolerations[0].key", "vmtask.dev/vm");
     values.put("agent.vmTolerations[0].operator", "Exists");
-    values.put("nodeDaemon.kubeletRootDir", "/var/lib/k0s/kubelet");
+    values.put("nodeDaemon.devicePluginDir", "/run/k8s/device-plugins");
     values.put("kvm.slotsPerNode", 8);
     values.put("kvm.verdictOverride", "usable");
     RenderedChart chart = render(values);
@@ -260,7 +260,7 @@ class ChartTest {
     assertThat(pod.getVolumes())
         .filteredOn(v -> v.getHostPath() != null)
         .extracting(v -> v.getHostPath().getPath())
-        .containsExactlyInAnyOrder("/var/lib/k0s/kubelet/device-plugins", "/var/lib/vmtask/node");
+        .containsExactlyInAnyOrder("/run/k8s/device-plugins", "/var/lib/vmtask/node");
     Map<String, String> env =
         node.getEnv().stream()
             .collect(
@@ -268,7 +268,7 @@ class ChartTest {
                     EnvVar::getName, e -> e.getValue() == null ? "<valueFrom>" : e.getValue()));
     assertThat(env)
         .containsEntry("NODE_NAME", "<valueFrom>")
-        .containsEntry("VMTASK_NODE_DEVICE_PLUGIN_DIR", "/var/lib/k0s/kubelet/device-plugins")
+        .containsEntry("VMTASK_NODE_DEVICE_PLUGIN_DIR", "/run/k8s/device-plugins")
         .containsEntry("VMTASK_NODE_KVM_SLOTS", "8")
         .containsEntry("VMTASK_NODE_VERDICT_OVERRIDE", "usable");
     assertThat(node.getResources().getLimits()).containsKey("memory");
@@ -369,7 +369,7 @@ class ChartTest {
         "agent.cache.size       | 10          | additional properties 'size' not allowed",
         "kvm.verdictOverride    | maybe       | at '/kvm/verdictOverride'",
         "kvm.slotsPerNode       | 0           | at '/kvm/slotsPerNode': minimum",
-        "nodeDaemon.kubeletRootDir | var/lib/kubelet | at '/nodeDaemon/kubeletRootDir'",
+        "nodeDaemon.devicePluginDir | device-plugins | at '/nodeDaemon/devicePluginDir'",
         "nodeDaemon.privileged  | false       | additional properties 'privileged' not allowed",
       })
   void schemaRejectsBadValuesWithTheirPath(String key, String value, String message) {

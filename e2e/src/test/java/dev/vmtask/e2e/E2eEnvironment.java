@@ -11,7 +11,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -76,16 +75,9 @@ final class E2eEnvironment {
     return new E2eEnvironment(client, node, guest, images, release);
   }
 
-  /**
-   * Two replicas, as in production: every end-to-end test runs under leader election. On the
-   * testbed the kubelet keeps its device plugins under its own root directory.
-   */
+  /** Two replicas, as in production: every end-to-end test runs under leader election. */
   static Map<String, Object> chartValues() {
-    Map<String, Object> values = new HashMap<>(Map.of("logLevel", "debug", "replicaCount", 2));
-    if (!TestbedCluster.isExternal()) {
-      values.put("nodeDaemon.kubeletRootDir", TestbedScripts.locate().kubeletRootDir().toString());
-    }
-    return values;
+    return Map.of("logLevel", "debug", "replicaCount", 2);
   }
 
   /** The CRDs of this tree, also when an older version is installed (Helm never upgrades CRDs). */

@@ -56,11 +56,6 @@ public final class TestbedScripts {
     return Path.of(run(Duration.ofSeconds(30), List.of("testbed.sh", "kubeconfig")).strip());
   }
 
-  /** The kubelet's {@code --root-dir}: its {@code device-plugins} directory is in it. */
-  public Path kubeletRootDir() {
-    return Path.of(run(Duration.ofSeconds(30), List.of("testbed.sh", "kubelet-root-dir")).strip());
-  }
-
   /** Stops the kubelet and starts it again, as an upgrade would; pods keep running. */
   public String restartKubelet() {
     return run(Duration.ofMinutes(3), List.of("testbed.sh", "restart-kubelet"));
