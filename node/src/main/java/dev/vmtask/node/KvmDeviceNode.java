@@ -43,11 +43,11 @@ public final class KvmDeviceNode {
 
   /** glibc's gnu_dev_major: the device number's major part. */
   static long major(long rdev) {
-    return ((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL);
+    return ((rdev >>> 8) & 0xfffL) | ((rdev >>> 32) & 0xfffff000L);
   }
 
   /** glibc's gnu_dev_minor. */
   static long minor(long rdev) {
-    return (rdev & 0xff) | ((rdev >>> 12) & ~0xffL);
+    return (rdev & 0xffL) | ((rdev >>> 12) & 0xffffff00L);
   }
 }

@@ -50,14 +50,10 @@ public final class VerdictPublisher {
     Map<String, String> annotations = new LinkedHashMap<>();
     annotations.put(KvmNodeStatus.REASON_ANNOTATION, line);
     annotations.put(KvmNodeStatus.TIME_ANNOTATION, when.toString());
-    return JSON.asJson(
-        Map.of(
-            "metadata",
-            Map.of(
-                "labels",
-                Map.of(KvmNodeStatus.VERDICT_LABEL, verdict),
-                "annotations",
-                annotations)));
+    Map<String, Object> metadata = new LinkedHashMap<>();
+    metadata.put("labels", Map.of(KvmNodeStatus.VERDICT_LABEL, verdict));
+    metadata.put("annotations", annotations);
+    return JSON.asJson(Map.of("metadata", metadata));
   }
 
   private void patch(String verdict, String reason, Instant when) {
