@@ -9,6 +9,8 @@
 #   initrd.img   gzip'd newc cpio with /init and /bin/busybox
 # Prints PROBE_KERNEL=path and PROBE_INITRD=path on stdout (logs on stderr). Idempotent.
 set -eu
+# The initramfs records modes: fix them, whatever the caller's umask.
+umask 022
 
 here=$(cd "$(dirname "$0")" && pwd)
 kver=${KERNEL_VERSION:-$(ls /lib/modules | sort -V | tail -n 1)}

@@ -3,6 +3,7 @@ package dev.vmtask.node.kvm;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +31,8 @@ public final class KvmProbe {
   }
 
   private static final int TAIL_LINES = 5;
+  private static final long FAILURE_SETTLE_MILLIS = 200;
+  private static final int MAX_FAILURE_LINES = 4;
 
   private final String qemuBinary;
   private final Path kernel;
@@ -68,11 +71,13 @@ public final class KvmProbe {
     CompletableFuture<String> marker = new CompletableFuture<>();
     CompletableFuture<String> kvmFailure = new CompletableFuture<>();
     Deque<String> tail = new ArrayDeque<>();
-    Thread reader = new Thread(() -> read(qemu, marker, kvmFailure, tail), "kvm-probe-output");
+    CompletableFuture<Void> outputEnded = new CompletableFuture<>();
+    Thread reader =
+        new Thread(() -> read(qemu, marker, kvmFailure, outputEnded, tail), "kvm-probe-output");
     reader.setDaemon(true);
     reader.start();
     try {
-      String outcome = await(qemu, marker, kvmFailure, tail);
+      String outcome = await(accelerator, qemu, marker, kvmFailure, outputEnded, tail);
       Duration took = Duration.between(started, Instant.now());
       String under = accelerator == Accelerator.KVM ? "KVM" : "TCG";
       if (outcome.startsWith("marker:")) {
@@ -87,10 +92,20 @@ public final class KvmProbe {
       }
       return new KvmVerdict(false, outcome, key, started, took);
     } finally {
-      qemu.destroyForcibly();
-      qemu.waitFor(10, TimeUnit.SECONDS);
+      stop(qemu);
       reader.join(TimeUnit.SECONDS.toMillis(5));
     }
+  }
+
+  /**
+   * Kills QEMU and anything it started: a child left alive would hold the output pipe open and keep
+   * the reader thread waiting for an end of file.
+   */
+  private static void stop(Process qemu) throws InterruptedException {
+    List<ProcessHandle> children = qemu.descendants().toList();
+    qemu.destroyForcibly();
+    children.forEach(ProcessHandle::destroyForcibly);
+    qemu.waitFor(10, TimeUnit.SECONDS);
   }
 
   List<String> command(Accelerator accelerator) {
@@ -131,16 +146,23 @@ public final class KvmProbe {
           + " is missing: the kvm_intel or kvm_amd module is not loaded, or the CPU (or the"
           + " hypervisor of this VM) offers no virtualization";
     }
-    if (!Files.isReadable(kvmDevice) || !Files.isWritable(kvmDevice)) {
-      return kvmDevice + " exists but does not open read-write for the node daemon";
+    // Opened for real: access(2) says yes to root even where the container's device cgroup
+    // refuses the open, and QEMU opens the device read-write.
+    try (RandomAccessFile device = new RandomAccessFile(kvmDevice.toFile(), "rw")) {
+      return null;
+    } catch (IOException e) {
+      return kvmDevice
+          + " exists but does not open read-write for the node daemon: "
+          + e.getMessage();
     }
-    return null;
   }
 
   private String await(
+      Accelerator accelerator,
       Process qemu,
       CompletableFuture<String> marker,
       CompletableFuture<String> kvmFailure,
+      CompletableFuture<Void> outputEnded,
       Deque<String> tail)
       throws InterruptedException {
     CompletableFuture<Object> first =
@@ -151,13 +173,14 @@ public final class KvmProbe {
       if (!"exit".equals(r)) {
         return (String) r;
       }
-      // QEMU ended: its last lines may still be on their way to the reader
-      Object late =
-          CompletableFuture.anyOf(marker.thenApply(m -> "marker:" + m), kvmFailure)
-              .completeOnTimeout("exit", 2, TimeUnit.SECONDS)
-              .get();
-      if (!"exit".equals(late)) {
-        return (String) late;
+      // QEMU ended: its last lines may still be on their way to the reader, up to the end of
+      // its output
+      outputEnded.completeOnTimeout(null, 2, TimeUnit.SECONDS).join();
+      if (marker.isDone()) {
+        return "marker:" + marker.join();
+      }
+      if (kvmFailure.isDone()) {
+        return kvmFailure.join();
       }
       synchronized (tail) {
         return "QEMU exited with code "
@@ -168,7 +191,9 @@ public final class KvmProbe {
     } catch (TimeoutException e) {
       return "the guest did not reach user space within "
           + timeout.toSeconds()
-          + " s (QEMU printed no KVM error: a hung KVM guest)";
+          + (accelerator == Accelerator.KVM
+              ? " s (QEMU printed no KVM error: a hung KVM guest)"
+              : " s under TCG (QEMU printed nothing more: a hung guest)");
     } catch (java.util.concurrent.ExecutionException e) {
       return "the probe failed: " + e.getCause();
     }
@@ -178,6 +203,7 @@ public final class KvmProbe {
       Process qemu,
       CompletableFuture<String> marker,
       CompletableFuture<String> kvmFailure,
+      CompletableFuture<Void> outputEnded,
       Deque<String> tail) {
     List<String> failure = new ArrayList<>();
     try (BufferedReader r =
@@ -195,36 +221,32 @@ public final class KvmProbe {
         } else if (ProbeOutput.isKvmFailure(line)) {
           boolean first;
           synchronized (failure) {
-            failure.add(ProbeOutput.clean(line));
+            if (failure.size() < MAX_FAILURE_LINES) { // a reason is one short line
+              failure.add(line);
+            }
             first = failure.size() == 1;
           }
-          if (first) { // QEMU prints a failure in one to three lines: take what comes with the
-            // first
-            Thread settle =
-                new Thread(() -> completeSoon(kvmFailure, failure), "kvm-probe-failure");
-            settle.setDaemon(true);
-            settle.start();
+          // QEMU prints a failure in one to three lines: the verdict takes those that follow the
+          // first within a moment, and does not wait for more.
+          if (first) {
+            CompletableFuture.runAsync(
+                () -> completeWith(kvmFailure, failure),
+                CompletableFuture.delayedExecutor(FAILURE_SETTLE_MILLIS, TimeUnit.MILLISECONDS));
           }
         }
       }
     } catch (IOException e) {
       // QEMU was killed: the outcome is decided already
     }
-    synchronized (failure) {
-      if (!failure.isEmpty()) {
-        kvmFailure.complete(String.join("; ", failure));
-      }
-    }
+    completeWith(kvmFailure, failure);
+    outputEnded.complete(null);
   }
 
-  private static void completeSoon(CompletableFuture<String> kvmFailure, List<String> failure) {
-    try {
-      Thread.sleep(200);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+  private static void completeWith(CompletableFuture<String> kvmFailure, List<String> failure) {
     synchronized (failure) {
-      kvmFailure.complete(String.join("; ", failure));
+      if (!failure.isEmpty()) {
+        kvmFailure.complete(ProbeOutput.failureReason(failure));
+      }
     }
   }
 }

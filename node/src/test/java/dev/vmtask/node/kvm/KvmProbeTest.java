@@ -1,11 +1,14 @@
 package dev.vmtask.node.kvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,8 +18,12 @@ class KvmProbeTest {
 
   @Test
   void theMarkerFromUserSpaceMeansUsable() throws Exception {
+    long start = System.nanoTime();
     KvmVerdict v =
-        probe("echo 'SeaBIOS (version 1.16)'; echo 'VMTASK-PROBE-OK 6.1.0-57-amd64'; sleep 30")
+        probe(
+                recordPids()
+                    + "echo 'SeaBIOS (version 1.16)'; echo 'VMTASK-PROBE-OK 6.1.0-57-amd64';"
+                    + " wait")
             .run(KvmProbe.Accelerator.KVM, "key-1");
     assertThat(v.usable()).isTrue();
     assertThat(v.reason())
@@ -24,35 +31,38 @@ class KvmProbeTest {
         .endsWith("(VMTASK-PROBE-OK 6.1.0-57-amd64)");
     assertThat(v.key()).isEqualTo("key-1");
     assertThat(v.probeTime()).isLessThan(Duration.ofSeconds(20));
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .as("the reader does not wait for a child that holds the output open")
+        .isLessThan(Duration.ofSeconds(4));
+    assertAllKilled();
   }
 
   @Test
   void qemusKvmErrorLinesMakeItUnusableAtOnceWithQemusWords() throws Exception {
-    Path pidFile = tmp.resolve("pid");
     KvmVerdict v =
         probe(
-                "echo $$ > "
-                    + pidFile
-                    + "; echo 'KVM internal error. Suberror: 1' >&2;"
+                recordPids()
+                    + "echo 'KVM internal error. Suberror: 1' >&2;"
                     + " echo 'emulation failure' >&2; echo 'EAX=00000000 EBX=00000000' >&2;"
-                    + " sleep 60")
+                    + " wait")
             .run(KvmProbe.Accelerator.KVM, "k");
     assertThat(v.usable()).isFalse();
     assertThat(v.reason()).isEqualTo("KVM internal error. Suberror: 1; emulation failure");
     assertThat(v.probeTime()).as("not the timeout").isLessThan(Duration.ofSeconds(10));
-    long pid = Long.parseLong(Files.readString(pidFile).strip());
-    assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
-        .as("the stand-in QEMU is killed")
-        .isFalse();
+    assertAllKilled();
   }
 
   @Test
   void anAbortBeforeTheMarkerIsUnusableWithQemusLastLines() throws Exception {
     KvmVerdict v =
-        probe("echo 'qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69' >&2; exit 134")
+        probe(
+                "echo 'qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69' >&2;"
+                    + " echo 'qemu-system-x86_64: ../../target/i386/kvm/kvm.c:3183:"
+                    + " kvm_buf_set_msrs: Assertion `ret == cpu->kvm_msr_buf->nmsrs'\\'' failed.' >&2;"
+                    + " exit 134")
             .run(KvmProbe.Accelerator.KVM, "k");
     assertThat(v.usable()).isFalse();
-    assertThat(v.reason()).isEqualTo("failed to set MSR 0x10a to 0x69");
+    assertThat(v.reason()).isEqualTo("failed to set MSR 0x10a to 0x69; QEMU aborted");
 
     KvmVerdict quiet =
         probe("echo 'something else' >&2; exit 3").run(KvmProbe.Accelerator.KVM, "k");
@@ -63,10 +73,31 @@ class KvmProbeTest {
   @Test
   void aSilentHangIsUnusableAfterTheTimeout() throws Exception {
     KvmProbe probe =
-        new KvmProbe(qemu("sleep 60"), kernel(), initrd(), device(), Duration.ofSeconds(2));
+        new KvmProbe(
+            qemu(recordPids() + "wait"), kernel(), initrd(), device(), Duration.ofSeconds(2));
     KvmVerdict v = probe.run(KvmProbe.Accelerator.KVM, "k");
     assertThat(v.usable()).isFalse();
-    assertThat(v.reason()).startsWith("the guest did not reach user space within 2 s");
+    assertThat(v.reason())
+        .isEqualTo(
+            "the guest did not reach user space within 2 s (QEMU printed no KVM error: a hung KVM"
+                + " guest)");
+    assertThat(v.probeTime()).isBetween(Duration.ofSeconds(2), Duration.ofSeconds(5));
+    assertAllKilled();
+
+    KvmVerdict tcg = probe.run(KvmProbe.Accelerator.TCG, "k");
+    assertThat(tcg.reason()).contains("within 2 s under TCG").doesNotContain("KVM");
+  }
+
+  @Test
+  void aDeviceThatDoesNotOpenIsUnusableWithoutStartingQemu() throws Exception {
+    Path ran = tmp.resolve("ran");
+    Path notADevice = Files.createDirectory(tmp.resolve("kvm-dir"));
+    KvmProbe probe =
+        new KvmProbe(qemu("touch " + ran), kernel(), initrd(), notADevice, Duration.ofSeconds(5));
+    KvmVerdict v = probe.run(KvmProbe.Accelerator.KVM, "k");
+    assertThat(v.usable()).isFalse();
+    assertThat(v.reason()).startsWith(notADevice + " exists but does not open read-write");
+    assertThat(ran).doesNotExist();
   }
 
   @Test
@@ -91,6 +122,46 @@ class KvmProbeTest {
 
   private KvmProbe probe(String script) throws Exception {
     return new KvmProbe(qemu(script), kernel(), initrd(), device(), Duration.ofSeconds(20));
+  }
+
+  /**
+   * Shell that starts a child of the stand-in QEMU, as a process QEMU started would be, and writes
+   * both pids for {@link #assertAllKilled}.
+   */
+  private String recordPids() {
+    return "echo $$ >> " + pids() + "; sleep 60 & echo $! >> " + pids() + "; ";
+  }
+
+  private Path pids() {
+    return tmp.resolve("pids");
+  }
+
+  /** The stand-in QEMU and every child it started are killed once the verdict is in. */
+  private void assertAllKilled() throws Exception {
+    List<Long> pids = Files.readAllLines(pids()).stream().map(Long::parseLong).toList();
+    assertThat(pids).hasSizeGreaterThanOrEqualTo(2);
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(20))
+        .untilAsserted(
+            () ->
+                assertThat(pids)
+                    .as("processes of the stand-in QEMU still running")
+                    .noneMatch(KvmProbeTest::isRunning));
+  }
+
+  /**
+   * Alive and not a zombie: an orphan killed with its parent waits for init to reap it, which takes
+   * a while where init is not a shell.
+   */
+  private static boolean isRunning(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      char state = stat.charAt(stat.lastIndexOf(')') + 2);
+      return state != 'Z' && state != 'X';
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private String qemu(String script) throws Exception {

@@ -34,11 +34,32 @@ class VerdictStoreTest {
   }
 
   @Test
+  void aNewVerdictReplacesTheOldWholeAndLeavesNoTemporaryFile() throws Exception {
+    VerdictStore store = new VerdictStore(tmp.resolve("state"));
+    Instant at = Instant.parse("2026-12-01T10:00:00Z");
+    store.save(new KvmVerdict(false, "emulation failure", "old", at, Duration.ofMillis(50)));
+    KvmVerdict now =
+        new KvmVerdict(
+            true, "a Linux guest reached user space under KVM in 1.2 s", "new", at, Duration.ZERO);
+    store.save(now);
+
+    assertThat(store.load("new")).contains(now);
+    assertThat(store.load("old")).isEmpty();
+    try (var files = Files.list(tmp.resolve("state"))) {
+      assertThat(files)
+          .extracting(p -> p.getFileName().toString())
+          .containsExactly("kvm-verdict.json");
+    }
+  }
+
+  @Test
   void aDamagedFileCountsAsNoVerdict() throws Exception {
     Files.writeString(tmp.resolve("kvm-verdict.json"), "{\"usable\": tru");
     assertThat(new VerdictStore(tmp).load("k")).isEmpty();
     Files.writeString(tmp.resolve("kvm-verdict.json"), "{\"usable\": true, \"key\": \"k\"}");
     assertThat(new VerdictStore(tmp).load("k")).as("no reason: not a verdict").isEmpty();
+    Files.writeString(tmp.resolve("kvm-verdict.json"), "");
+    assertThat(new VerdictStore(tmp).load("k")).as("empty").isEmpty();
   }
 
   @Test
