@@ -18,55 +18,103 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The device plugin service for {@code devices.vmtask.dev/kvm}: {@code slots} shareable slots of
- * one /dev/kvm, offered only while the node's verdict says KVM runs a guest. Each container that
- * gets a slot gets the daemon's KVM device node as its /dev/kvm, read-write.
+ * one /dev/kvm ({@code kvm-0} .. {@code kvm-<slots-1>}), offered only while the node's verdict says
+ * KVM runs a guest. Each container that gets a slot gets the daemon's KVM device node as its
+ * /dev/kvm, read-write.
  */
 public final class KvmDevicePlugin extends DevicePluginGrpc.DevicePluginImplBase {
   static final String CONTAINER_PATH = "/dev/kvm";
   static final String HEALTHY = "Healthy";
+  private static final ListAndWatchResponse NO_DEVICES = ListAndWatchResponse.getDefaultInstance();
 
-  private final int slots;
   private final Path hostDevice;
-  private final Set<ServerCallStreamObserver<ListAndWatchResponse>> watchers =
+  private final List<String> slotIds;
+  private final Set<String> knownIds;
+  private final ListAndWatchResponse allDevices;
+
+  /**
+   * Every list sent goes out under this lock, so a stream never gets an older list after a newer
+   * one and a stream observer (not safe for concurrent use) is only used by one thread at a time.
+   */
+  private final Object lock = new Object();
+
+  private final Set<ServerCallStreamObserver<ListAndWatchResponse>> streams =
       ConcurrentHashMap.newKeySet();
   private volatile boolean usable;
 
+  /**
+   * @param slots how many containers may hold the device at once (the node's capacity for the
+   *     resource while KVM is usable)
+   * @param hostDevice the KVM device node on the host that containers get as /dev/kvm
+   */
   public KvmDevicePlugin(int slots, Path hostDevice) {
-    this.slots = slots;
-    this.hostDevice = hostDevice;
+    if (slots < 1) {
+      throw new IllegalArgumentException("slots must be at least 1, not " + slots);
+    }
+    this.hostDevice = Objects.requireNonNull(hostDevice, "hostDevice");
+    List<String> ids = new ArrayList<>(slots);
+    ListAndWatchResponse.Builder all = ListAndWatchResponse.newBuilder();
+    for (int i = 0; i < slots; i++) {
+      ids.add("kvm-" + i);
+      all.addDevices(Device.newBuilder().setID("kvm-" + i).setHealth(HEALTHY));
+    }
+    this.slotIds = List.copyOf(ids);
+    this.knownIds = Set.copyOf(ids);
+    this.allDevices = all.build();
   }
 
-  /** Offers every slot, or none; open ListAndWatch streams hear of it at once. */
+  /**
+   * Offers every slot ({@code usable}) or none; each open ListAndWatch stream gets the new list at
+   * once. Safe to call from any thread.
+   */
   public void advertise(boolean usable) {
-    this.usable = usable;
-    ListAndWatchResponse devices = devices();
-    watchers.forEach(w -> send(w, devices));
+    synchronized (lock) {
+      this.usable = usable;
+      ListAndWatchResponse devices = devices();
+      streams.forEach(stream -> send(stream, devices));
+    }
   }
 
+  /** Whether the slots are offered now. */
   public boolean usable() {
     return usable;
   }
 
-  /** Ends the open ListAndWatch streams (the kubelet then waits for a new registration). */
+  /**
+   * Ends the open ListAndWatch streams. For a server that is going away with its kubelet: the next
+   * kubelet opens new ones after the plugin registers with it.
+   */
   public void closeStreams() {
-    watchers.forEach(
-        w -> {
-          synchronized (w) {
-            if (!w.isCancelled()) {
-              w.onCompleted();
-            }
+    synchronized (lock) {
+      for (ServerCallStreamObserver<ListAndWatchResponse> stream : streams) {
+        if (!stream.isCancelled()) {
+          try {
+            stream.onCompleted();
+          } catch (RuntimeException e) {
+            // already closed by its transport: nothing to end
           }
-        });
-    watchers.clear();
+        }
+      }
+      streams.clear();
+    }
+  }
+
+  /** ListAndWatch streams open now. */
+  int openStreams() {
+    return streams.size();
   }
 
   @Override
   public void getDevicePluginOptions(Empty request, StreamObserver<DevicePluginOptions> response) {
+    // No PreStartContainer and no GetPreferredAllocation: every slot is the same device.
     response.onNext(DevicePluginOptions.getDefaultInstance());
     response.onCompleted();
   }
@@ -74,9 +122,12 @@ public final class KvmDevicePlugin extends DevicePluginGrpc.DevicePluginImplBase
   @Override
   public void listAndWatch(Empty request, StreamObserver<ListAndWatchResponse> response) {
     var stream = (ServerCallStreamObserver<ListAndWatchResponse>) response;
-    stream.setOnCancelHandler(() -> watchers.remove(stream));
-    watchers.add(stream);
-    send(stream, devices());
+    // The stream stays open until the kubelet cancels it or the server shuts down.
+    stream.setOnCancelHandler(() -> streams.remove(stream));
+    synchronized (lock) {
+      streams.add(stream);
+      send(stream, devices());
+    }
   }
 
   @Override
@@ -84,18 +135,26 @@ public final class KvmDevicePlugin extends DevicePluginGrpc.DevicePluginImplBase
     if (!usable) {
       response.onError(
           Status.FAILED_PRECONDITION
-              .withDescription("KVM is not usable on this node (see its vmtask.dev/kvm label)")
+              .withDescription(
+                  "KVM is not usable on this node (see its vmtask.dev/kvm label): no slot to"
+                      + " allocate")
               .asRuntimeException());
       return;
     }
     AllocateResponse.Builder result = AllocateResponse.newBuilder();
     for (ContainerAllocateRequest container : request.getContainerRequestsList()) {
       for (String id : container.getDevicesIdsList()) {
-        if (!isSlot(id)) {
+        if (!knownIds.contains(id)) {
           response.onError(
               Status.INVALID_ARGUMENT
                   .withDescription(
-                      "unknown device " + id + " (slots are kvm-0..kvm-" + (slots - 1) + ")")
+                      "unknown device "
+                          + id
+                          + " (this plugin's devices are "
+                          + slotIds.get(0)
+                          + ".."
+                          + slotIds.get(slotIds.size() - 1)
+                          + ")")
                   .asRuntimeException());
           return;
         }
@@ -127,39 +186,22 @@ public final class KvmDevicePlugin extends DevicePluginGrpc.DevicePluginImplBase
     response.onCompleted();
   }
 
-  ListAndWatchResponse devices() {
-    ListAndWatchResponse.Builder b = ListAndWatchResponse.newBuilder();
-    if (usable) {
-      for (int i = 0; i < slots; i++) {
-        b.addDevices(Device.newBuilder().setID("kvm-" + i).setHealth(HEALTHY));
-      }
-    }
-    return b.build();
+  private ListAndWatchResponse devices() {
+    return usable ? allDevices : NO_DEVICES;
   }
 
-  private boolean isSlot(String id) {
-    if (!id.startsWith("kvm-")) {
-      return false;
+  /** Called with {@link #lock} held. */
+  private void send(
+      ServerCallStreamObserver<ListAndWatchResponse> stream, ListAndWatchResponse devices) {
+    if (stream.isCancelled()) {
+      streams.remove(stream);
+      return;
     }
     try {
-      int n = Integer.parseInt(id.substring(4));
-      return n >= 0 && n < slots;
-    } catch (NumberFormatException e) {
-      return false;
-    }
-  }
-
-  private void send(ServerCallStreamObserver<ListAndWatchResponse> stream, ListAndWatchResponse r) {
-    synchronized (stream) { // a stream is not safe for concurrent onNext
-      if (stream.isCancelled()) {
-        watchers.remove(stream);
-        return;
-      }
-      try {
-        stream.onNext(r);
-      } catch (RuntimeException e) {
-        watchers.remove(stream);
-      }
+      stream.onNext(devices);
+    } catch (RuntimeException e) {
+      // closed under us (server shutting down): it will hear nothing more
+      streams.remove(stream);
     }
   }
 }
