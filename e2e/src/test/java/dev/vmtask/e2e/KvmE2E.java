@@ -306,7 +306,10 @@ class KvmE2E {
             .list()
             .getItems()
             .stream()
-            .filter(p -> "Running".equals(p.getStatus().getPhase()))
+            .filter(
+                p ->
+                    "Running".equals(p.getStatus().getPhase())
+                        && p.getMetadata().getDeletionTimestamp() == null)
             .findFirst()
             .orElseThrow(() -> new AssertionError("no running node daemon pod"));
     return client

@@ -9,6 +9,7 @@ import dev.vmtask.node.kvm.VerdictStore;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -57,15 +58,26 @@ public final class Main {
             new Thread(
                 () -> {
                   server.close();
+                  publisher.close();
                   stopped.countDown();
                 },
                 "shutdown"));
     server.start();
     publisher.probing();
 
-    KvmVerdict verdict = verdict(settings, log);
-    if (verdict.usable()) {
-      KvmDeviceNode.create(settings.kvmDevice(), deviceNode.getParent());
+    KvmVerdict verdict;
+    try {
+      verdict = verdict(settings, log);
+      if (verdict.usable()) {
+        KvmDeviceNode.create(settings.kvmDevice(), deviceNode.getParent());
+      }
+    } catch (Exception e) {
+      // An image or node problem: exit, so that the kubelet restarts the daemon and shows it.
+      log.error("cannot take the KVM verdict", e);
+      publisher.publish(KvmNodeStatus.UNUSABLE, "the node daemon failed: " + e, Instant.now());
+      Thread.sleep(3000); // give the publisher a moment to say so
+      System.exit(1);
+      return;
     }
     plugin.advertise(verdict.usable());
     publisher.publish(
