@@ -70,6 +70,21 @@ final class TaskStatusUpdates {
     return this;
   }
 
+  /**
+   * True when the plan makes no pod: waiting for a node's KVM verdict (a node change wakes the
+   * task), or failed because no VM node can offer KVM.
+   */
+  boolean heldBack(AccelerationPlan plan) {
+    switch (plan.kind()) {
+      case WAIT_FOR_VERDICT -> waiting(TaskEventSources.KVM_VERDICT_PENDING, plan.message());
+      case KVM_UNAVAILABLE -> failedBeforePod(TaskReason.KvmUnavailable, plan.message());
+      default -> {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** What the new attempt's acceleration will be, and why; the agent's report has the last word. */
   TaskStatusUpdates planned(AccelerationPlan plan) {
     status.setAcceleration(plan.kind() == AccelerationPlan.Kind.KVM_DEVICE ? "kvm" : "tcg");

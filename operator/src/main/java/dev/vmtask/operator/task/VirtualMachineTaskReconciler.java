@@ -163,16 +163,8 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
             task.getSpec().getAcceleration(),
             config.vmNodesHaveKvm(),
             TaskEventSources.vmNodes(context));
-    switch (plan.kind()) {
-      case WAIT_FOR_VERDICT -> {
-        next.waiting(TaskEventSources.KVM_VERDICT_PENDING, plan.message());
-        return null;
-      }
-      case KVM_UNAVAILABLE -> {
-        next.failedBeforePod(TaskReason.KvmUnavailable, plan.message());
-        return null;
-      }
-      default -> {}
+    if (next.heldBack(plan)) {
+      return null;
     }
     Pod pod = pods.create(task, image, machine, attempt, plan);
     try {

@@ -9,6 +9,7 @@ import dev.vmtask.api.task.TaskReason;
 import dev.vmtask.api.task.VirtualMachineTaskSpec;
 import dev.vmtask.api.task.VirtualMachineTaskStatus;
 import dev.vmtask.operator.Fixtures;
+import dev.vmtask.operator.pod.AccelerationPlan;
 import dev.vmtask.operator.pod.PodObservation;
 import dev.vmtask.operator.pod.TerminationReport;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -20,6 +21,37 @@ import org.junit.jupiter.api.Test;
 class TaskStatusUpdatesTest {
   private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
   private static final Instant T1 = Instant.parse("2026-01-01T00:01:00Z");
+
+  @Test
+  void kvmPlansHoldTheTaskBackOrSayWhyTheyRunAsTheyDo() {
+    var waiting = new TaskStatusUpdates(null, 1, T0);
+    assertThat(
+            waiting.heldBack(
+                new AccelerationPlan(
+                    AccelerationPlan.Kind.WAIT_FOR_VERDICT, "waiting for the KVM verdict of a")))
+        .isTrue();
+    VirtualMachineTaskStatus w = waiting.build();
+    assertThat(w.getPhase()).isEqualTo(TaskPhase.Pending);
+    assertThat(w.getConditions())
+        .filteredOn(c -> c.getType().equals("Scheduled"))
+        .extracting(Condition::getReason)
+        .as("the index that node events wake tasks through")
+        .containsExactly(TaskEventSources.KVM_VERDICT_PENDING);
+
+    var unavailable = new TaskStatusUpdates(null, 1, T0);
+    assertThat(
+            unavailable.heldBack(
+                new AccelerationPlan(AccelerationPlan.Kind.KVM_UNAVAILABLE, "no VM node offers")))
+        .isTrue();
+    assertThat(unavailable.build().getReason()).isEqualTo(TaskReason.KvmUnavailable);
+
+    var tcg = new TaskStatusUpdates(null, 1, T0);
+    var plan = new AccelerationPlan(AccelerationPlan.Kind.TCG, "tcg: no VM node offers ...");
+    assertThat(tcg.heldBack(plan)).isFalse();
+    VirtualMachineTaskStatus t = tcg.podCreated("t-1", 1).planned(plan).build();
+    assertThat(t.getAcceleration()).isEqualTo("tcg");
+    assertThat(t.getAccelerationMessage()).isEqualTo("tcg: no VM node offers ...");
+  }
 
   @Test
   void aStatusReadBeforeThePodWasRecordedStillNamesThePod() {
