@@ -28,7 +28,7 @@ class ChartLifecycleE2E {
   void operatorRunsInTheClusterUnderItsOwnServiceAccount(KubernetesClient client) {
     ChartRelease release = E2eEnvironment.get(client).release();
 
-    assertThat(release.pods())
+    assertThat(release.operatorPods())
         .hasSize(2)
         .allSatisfy(
             pod -> {
@@ -42,13 +42,23 @@ class ChartLifecycleE2E {
     assertThat(client.rbac().clusterRoleBindings().withName(ChartRelease.NAME).get().getSubjects())
         .extracting("name", "namespace")
         .containsExactly(tuple(ChartRelease.NAME, release.namespace()));
+    // The testbed has one VM node: one daemon, under a ServiceAccount of its own.
+    assertThat(release.nodeDaemonPods())
+        .singleElement()
+        .satisfies(
+            pod -> {
+              assertThat(pod.getSpec().getServiceAccountName())
+                  .isEqualTo(ChartRelease.NAME + "-node");
+              assertThat(pod.getSpec().getContainers().get(0).getImage())
+                  .isEqualTo("vmtask.dev/vmtask-node:0.1.0");
+            });
   }
 
   @Test
   @Order(2)
   void uninstallLeavesNoPodBehind(KubernetesClient client) {
     ChartRelease release = E2eEnvironment.get(client).release();
-    assertThat(release.pods()).isNotEmpty();
+    assertThat(release.operatorPods()).isNotEmpty();
 
     release.uninstall();
 
@@ -63,6 +73,7 @@ class ChartLifecycleE2E {
                     .isEmpty());
     assertThat(client.rbac().clusterRoles().withName(ChartRelease.NAME).get()).isNull();
     assertThat(client.rbac().clusterRoleBindings().withName(ChartRelease.NAME).get()).isNull();
+    assertThat(client.rbac().clusterRoles().withName(ChartRelease.NAME + "-node").get()).isNull();
     assertThat(client.apps().deployments().inNamespace(release.namespace()).list().getItems())
         .isEmpty();
   }

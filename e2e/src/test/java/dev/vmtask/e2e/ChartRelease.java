@@ -79,11 +79,22 @@ final class ChartRelease {
   }
 
   /** The pods of the release (the operator's). */
-  List<Pod> pods() {
+  /** The operator's replicas (the node daemon's pods carry the same instance label). */
+  List<Pod> operatorPods() {
+    return podsOf("operator");
+  }
+
+  /** The node daemon's pods, one per VM node. */
+  List<Pod> nodeDaemonPods() {
+    return podsOf("node");
+  }
+
+  private List<Pod> podsOf(String component) {
     return client
         .pods()
         .inNamespace(namespace)
         .withLabel("app.kubernetes.io/instance", NAME)
+        .withLabel("app.kubernetes.io/component", component)
         .list()
         .getItems();
   }
@@ -97,7 +108,7 @@ final class ChartRelease {
   }
 
   private String operatorPodStates() {
-    return pods().stream()
+    return operatorPods().stream()
         .collect(
             Collectors.toMap(
                 p -> p.getMetadata().getName(),

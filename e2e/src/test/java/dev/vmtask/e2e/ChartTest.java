@@ -16,6 +16,8 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
@@ -63,9 +65,14 @@ class ChartTest {
             "ServiceAccount",
             "ClusterRole",
             "ClusterRoleBinding",
-            "DaemonSet");
+            "DaemonSet",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding");
     assertThat(chart.objects())
-        .filteredOn(o -> !o.getKind().startsWith("Cluster"))
+        .filteredOn(
+            o ->
+                !o.getKind().startsWith("Cluster")
+                    && !o.getKind().startsWith("ValidatingAdmissionPolicy"))
         .allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo(NAMESPACE));
     Deployment deployment = chart.one(Deployment.class);
     assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
@@ -284,6 +291,26 @@ class ChartTest {
     assertThat(chart.named(ClusterRoleBinding.class, RELEASE + "-node").getSubjects())
         .extracting("name")
         .containsExactly(RELEASE + "-node");
+    // RBAC cannot say "its own node": an admission policy narrows the patch right
+    ValidatingAdmissionPolicy policy = chart.one(ValidatingAdmissionPolicy.class);
+    assertThat(policy.getSpec().getMatchConditions())
+        .singleElement()
+        .satisfies(
+            c ->
+                assertThat(c.getExpression())
+                    .isEqualTo(
+                        "request.userInfo.username =="
+                            + " \"system:serviceaccount:vmtask-system:vmtask-node\""));
+    assertThat(policy.getSpec().getFailurePolicy()).isEqualTo("Fail");
+    assertThat(policy.getSpec().getValidations())
+        .extracting(v -> v.getMessage())
+        .containsExactly(
+            "the vmtask node daemon may change only the Node its pod runs on",
+            "the vmtask node daemon may change only the vmtask.dev/kvm label and vmtask.dev/kvm-*"
+                + " annotations",
+            "the vmtask node daemon may not change a Node's spec, owners or finalizers");
+    assertThat(chart.one(ValidatingAdmissionPolicyBinding.class).getSpec().getValidationActions())
+        .containsExactly("Deny");
   }
 
   @Test
@@ -298,6 +325,7 @@ class ChartTest {
     RenderedChart without = render(Map.of("nodeDaemon.enabled", false));
     assertThat(without.all(DaemonSet.class)).isEmpty();
     assertThat(without.all(ClusterRole.class)).hasSize(1);
+    assertThat(without.all(ValidatingAdmissionPolicy.class)).isEmpty();
   }
 
   @Test

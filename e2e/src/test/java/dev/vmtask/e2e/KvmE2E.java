@@ -16,10 +16,18 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -65,6 +73,70 @@ class KvmE2E {
 
   @Test
   @Order(2)
+  void theDaemonsCredentialChangesOnlyItsOwnNodesVerdict(KubernetesClient client) throws Exception {
+    Pod daemon = daemonPod(client);
+    String token =
+        client
+            .serviceAccounts()
+            .inNamespace(env.release().namespace())
+            .withName(daemon.getSpec().getServiceAccountName())
+            .tokenRequest(
+                new TokenRequestBuilder()
+                    .withNewSpec()
+                    .withExpirationSeconds(600L)
+                    .withNewBoundObjectRef()
+                    .withApiVersion("v1")
+                    .withKind("Pod")
+                    .withName(daemon.getMetadata().getName())
+                    .withUid(daemon.getMetadata().getUid())
+                    .endBoundObjectRef()
+                    .endSpec()
+                    .build())
+            .getStatus()
+            .getToken();
+    Config config =
+        new ConfigBuilder(client.getConfiguration())
+            .withOauthToken(token)
+            .withClientCertData(null)
+            .withClientCertFile(null)
+            .withClientKeyData(null)
+            .withClientKeyFile(null)
+            .build();
+    try (KubernetesClient asDaemon = new KubernetesClientBuilder().withConfig(config).build()) {
+      assertThat(
+              patchNode(
+                  asDaemon, "{\"metadata\":{\"annotations\":{\"vmtask.dev/kvm-e2e\":\"x\"}}}"))
+          .as("its own node's vmtask.dev/kvm annotations")
+          .startsWith("200");
+      patchNode(asDaemon, "{\"metadata\":{\"annotations\":{\"vmtask.dev/kvm-e2e\":null}}}");
+      assertThat(patchNode(asDaemon, "{\"metadata\":{\"labels\":{\"e2e-other\":\"x\"}}}"))
+          .startsWith("422")
+          .contains("may change only the vmtask.dev/kvm label");
+      assertThat(patchNode(asDaemon, "{\"spec\":{\"unschedulable\":true}}"))
+          .startsWith("422")
+          .contains("may not change a Node's spec");
+      assertThat(client.nodes().withName(env.nodeName()).get().getSpec().getUnschedulable())
+          .isNotEqualTo(Boolean.TRUE);
+    }
+  }
+
+  /** A bare merge PATCH of the node as the given client's user: "code body". */
+  private static String patchNode(KubernetesClient as, String body) throws Exception {
+    HttpClient http = as.getHttpClient();
+    HttpRequest request =
+        http.newHttpRequestBuilder()
+            .uri(
+                as.getMasterUrl().toString().replaceAll("/+$", "")
+                    + "/api/v1/nodes/"
+                    + env.nodeName())
+            .method("PATCH", "application/merge-patch+json", body)
+            .build();
+    HttpResponse<String> response = http.sendAsync(request, String.class).get(30, TimeUnit.SECONDS);
+    return response.code() + " " + response.body();
+  }
+
+  @Test
+  @Order(3)
   void anAutoTaskFollowsTheVerdictAndItsStatusSaysWhy(
       KubernetesClient client, TestNamespace namespace) {
     Tasks tasks = tasksIn(client, namespace);
@@ -89,7 +161,7 @@ class KvmE2E {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void aKvmTaskFailsFastWhenNoNodeOffersKvm(KubernetesClient client, TestNamespace namespace) {
     Tasks tasks = tasksIn(client, namespace);
     boolean usable = verdictIsUsable(client);
@@ -117,7 +189,7 @@ class KvmE2E {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void withTheVerdictOverriddenANonRootPodOpensKvmThroughTheDevice(
       KubernetesClient client, TestNamespace namespace) {
     Map<String, Object> values = new HashMap<>(E2eEnvironment.chartValues());
@@ -140,7 +212,7 @@ class KvmE2E {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void onAnOverriddenNodeKvmFailuresAreCaughtAtOnce(
       KubernetesClient client, TestNamespace namespace) {
     Tasks tasks = tasksIn(client, namespace);
@@ -169,7 +241,7 @@ class KvmE2E {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void afterAKubeletRestartTheDeviceIsRegisteredAgain(
       KubernetesClient client, TestNamespace namespace) {
     if (TestbedCluster.isExternal()) {
@@ -299,25 +371,28 @@ class KvmE2E {
   }
 
   private static String daemonLog(KubernetesClient client) {
-    Pod daemon =
-        client
-            .pods()
-            .inNamespace(env.release().namespace())
-            .withLabel("app.kubernetes.io/component", "node")
-            .list()
-            .getItems()
-            .stream()
-            .filter(
-                p ->
-                    "Running".equals(p.getStatus().getPhase())
-                        && p.getMetadata().getDeletionTimestamp() == null)
-            .findFirst()
-            .orElseThrow(() -> new AssertionError("no running node daemon pod"));
+    Pod daemon = daemonPod(client);
     return client
         .pods()
         .inNamespace(env.release().namespace())
         .withName(daemon.getMetadata().getName())
         .getLog();
+  }
+
+  private static Pod daemonPod(KubernetesClient client) {
+    return client
+        .pods()
+        .inNamespace(env.release().namespace())
+        .withLabel("app.kubernetes.io/component", "node")
+        .list()
+        .getItems()
+        .stream()
+        .filter(
+            p ->
+                "Running".equals(p.getStatus().getPhase())
+                    && p.getMetadata().getDeletionTimestamp() == null)
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no running node daemon pod"));
   }
 
   /** Registrations the daemon logged: "registered ... with the kubelet (registration N, ...)". */

@@ -96,11 +96,12 @@ class LeaderFailoverE2E {
                     .as("restarts of %s", leader)
                     .isGreaterThan(restarts));
     String next = awaitHolder(client, release, "intruder");
-    assertThat(next).isIn(release.pods().stream().map(p -> p.getMetadata().getName()).toList());
+    assertThat(next)
+        .isIn(release.operatorPods().stream().map(p -> p.getMetadata().getName()).toList());
   }
 
   private static int restarts(ChartRelease release, String pod) {
-    return release.pods().stream()
+    return release.operatorPods().stream()
         .filter(p -> p.getMetadata().getName().equals(pod))
         .flatMap(p -> p.getStatus().getContainerStatuses().stream())
         .mapToInt(c -> c.getRestartCount())
@@ -130,7 +131,7 @@ class LeaderFailoverE2E {
   }
 
   private static List<Pod> readyPods(ChartRelease release) {
-    return release.pods().stream()
+    return release.operatorPods().stream()
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
         .filter(
             p ->
