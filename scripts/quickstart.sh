@@ -136,8 +136,11 @@ if [[ -z "$helm" ]]; then
   fi
 fi
 "$helm" version --short
+kubelet_args=()
+# The testbed's kubelet keeps its state (and so CSI registration and pod volumes) under its own root.
+$own_testbed && kubelet_args=(--set "nodeDaemon.kubeletRootDir=$(bash testbed/testbed.sh kubelet-dir)")
 "$helm" upgrade --install vmtask helm/vmtask --namespace "$namespace" --create-namespace \
-  --wait --timeout 5m
+  "${kubelet_args[@]}" --wait --timeout 5m
 kubectl -n "$namespace" get pods -l app.kubernetes.io/instance=vmtask
 
 step "examples"

@@ -6,6 +6,7 @@
 #   testbed.sh down                        stop everything and clean the host
 #   testbed.sh status                      which component runs, whether the node is Ready
 #   testbed.sh kubeconfig                  print the admin kubeconfig's path
+#   testbed.sh kubelet-dir                 print the kubelet's --root-dir (CSI drivers need it)
 #   testbed.sh logs [component]            list log files, or print a component's log tail
 #   testbed.sh restart-kubelet             stop the kubelet and start it again (pods keep running)
 #
@@ -118,6 +119,7 @@ case "${1:-}" in
   down) with_lock cmd_down ;;
   status) cmd_status ;;
   kubeconfig) echo "$ADMIN_KUBECONFIG" ;;
+  kubelet-dir) echo "$KUBELET_ROOT" ;;
   logs) cmd_logs "${2:-}" ;;
   restart-kubelet) with_lock cmd_restart_kubelet ;;
   *) usage ;;

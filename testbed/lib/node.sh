@@ -142,11 +142,21 @@ serializeImagePulls: false
 EOT
 }
 
+# The kubelet's root as a mount of its own with shared propagation: a CSI driver's pod mounts it
+# with mountPropagation: Bidirectional, and its mounts must reach the host (a host whose / is
+# private, as in many VMs and containers, refuses such a volume).
+share_kubelet_root() {
+  mkdir -p "$KUBELET_ROOT"
+  mountpoint -q "$KUBELET_ROOT" || mount --rbind "$KUBELET_ROOT" "$KUBELET_ROOT"
+  mount --make-rshared "$KUBELET_ROOT"
+}
+
 start_kubelet() {
   local ip=$1
   running kubelet && return 0
   check_ports_free kubelet 10250 10248
   write_kubelet_config "$ip"
+  share_kubelet_root
   start_daemon kubelet "$BIN/kubelet" --config="$CONF/kubelet.yaml" \
     --kubeconfig="$KUBECONFIGS/kubelet.kubeconfig" --root-dir="$KUBELET_ROOT" \
     --hostname-override="$NODE_NAME" --node-ip="$ip" --v=1

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /** The vmtask chart installed by Helm (helm-java) into a namespace of the cluster. */
@@ -78,7 +79,6 @@ final class ChartRelease {
     return namespace;
   }
 
-  /** The pods of the release (the operator's). */
   /** The operator's replicas (the node daemon's pods carry the same instance label). */
   List<Pod> operatorPods() {
     return podsOf("operator");
@@ -87,6 +87,33 @@ final class ChartRelease {
   /** The node daemon's pods, one per VM node. */
   List<Pod> nodeDaemonPods() {
     return podsOf("node");
+  }
+
+  /**
+   * Deletes the node daemon's pods ({@code graceSeconds} 0: killed at once) and waits until the
+   * DaemonSet runs a new, ready one.
+   */
+  void restartNodeDaemon(long graceSeconds) {
+    Set<String> old =
+        nodeDaemonPods().stream().map(p -> p.getMetadata().getUid()).collect(Collectors.toSet());
+    client
+        .pods()
+        .inNamespace(namespace)
+        .withLabel("app.kubernetes.io/instance", NAME)
+        .withLabel("app.kubernetes.io/component", "node")
+        .withGracePeriod(graceSeconds)
+        .delete();
+    org.awaitility.Awaitility.await("a new node daemon pod, ready")
+        .atMost(java.time.Duration.ofMinutes(3))
+        .until(
+            () ->
+                nodeDaemonPods().stream()
+                    .filter(p -> !old.contains(p.getMetadata().getUid()))
+                    .anyMatch(
+                        p ->
+                            p.getStatus().getContainerStatuses() != null
+                                && p.getStatus().getContainerStatuses().stream()
+                                    .allMatch(c -> Boolean.TRUE.equals(c.getReady()))));
   }
 
   private List<Pod> podsOf(String component) {

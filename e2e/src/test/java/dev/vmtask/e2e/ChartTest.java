@@ -25,6 +25,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.storage.CSIDriver;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,12 +67,16 @@ class ChartTest {
             "ClusterRole",
             "ClusterRoleBinding",
             "DaemonSet",
+            "CSIDriver",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
             "ValidatingAdmissionPolicy",
             "ValidatingAdmissionPolicyBinding");
     assertThat(chart.objects())
         .filteredOn(
             o ->
                 !o.getKind().startsWith("Cluster")
+                    && !o.getKind().equals("CSIDriver")
                     && !o.getKind().startsWith("ValidatingAdmissionPolicy"))
         .allSatisfy(o -> assertThat(o.getMetadata().getNamespace()).isEqualTo(NAMESPACE));
     Deployment deployment = chart.one(Deployment.class);
@@ -176,8 +181,6 @@ class ChartTest {
     values.put("agent.image.repository", "registry.example/vmtask-agent");
     values.put("agent.image.tag", "1.2.3");
     values.put("agent.image.pullPolicy", "Always");
-    values.put("agent.cache.hostPath", "/srv/vmtask-cache");
-    values.put("agent.cache.maxBytes", 53687091200L);
     values.put("agent.defaultMemoryMiB", 512);
     values.put("agent.podDeadlineAllowanceSeconds", 900);
     values.put("reconciliationThreads", 8);
@@ -196,8 +199,6 @@ class ChartTest {
     assertThat(env)
         .containsEntry("VMTASK_AGENT_IMAGE", "registry.example/vmtask-agent:1.2.3")
         .containsEntry("VMTASK_AGENT_IMAGE_PULL_POLICY", "Always")
-        .containsEntry("VMTASK_CACHE_HOST_PATH", "/srv/vmtask-cache")
-        .containsEntry("VMTASK_CACHE_MAX_BYTES", "53687091200")
         .containsEntry("VMTASK_DEFAULT_MEMORY_MIB", "512")
         .containsEntry("VMTASK_POD_DEADLINE_ALLOWANCE_SECONDS", "900")
         .containsEntry("VMTASK_RECONCILIATION_THREADS", "8")
@@ -228,12 +229,11 @@ class ChartTest {
             "VMTASK_NODE_MAX_MEMORY_MIB",
             "VMTASK_DEFAULT_MEMORY_MIB",
             "VMTASK_POD_DEADLINE_ALLOWANCE_SECONDS",
-            "VMTASK_RECONCILIATION_THREADS");
+            "VMTASK_RECONCILIATION_THREADS",
+            "VMTASK_CACHE_HOST_PATH");
     assertThat(env)
         .containsEntry("VMTASK_AGENT_IMAGE", "vmtask.dev/vmtask-agent:0.1.0")
         .containsEntry("VMTASK_AGENT_IMAGE_PULL_POLICY", "IfNotPresent")
-        .containsEntry("VMTASK_CACHE_HOST_PATH", "/var/lib/vmtask/cache")
-        .containsEntry("VMTASK_CACHE_MAX_BYTES", "21474836480")
         .containsEntry("VMTASK_WATCH_NAMESPACES", "")
         .containsEntry("VMTASK_VM_NODE_SELECTOR", "{}")
         .containsEntry("VMTASK_VM_TOLERATIONS", "[]")
@@ -243,7 +243,7 @@ class ChartTest {
   }
 
   @Test
-  void nodeDaemonRunsOnTheVmNodesWithThePluginDirectoryAndOnlyPatchOnNodes() {
+  void nodeDaemonRunsOnTheVmNodesWithThePluginDirectoriesTheCacheAndOnlyPatchOnNodes() {
     Map<String, Object> values = new TreeMap<>();
     values.put("agent.vmNodeSelector.vmtask\\.dev/vm-node", "qemu");
     values.put("agent.vmTolerations[0].key", "vmtask.dev/vm");
@@ -251,6 +251,10 @@ class ChartTest {
     values.put("nodeDaemon.devicePluginDir", "/run/k8s/device-plugins");
     values.put("kvm.slotsPerNode", 8);
     values.put("kvm.verdictOverride", "usable");
+    values.put("nodeDaemon.kubeletRootDir", "/srv/kubelet");
+    values.put("nodeDaemon.cache.hostPath", "/srv/vmtask-cache");
+    values.put("nodeDaemon.cache.maxBytes", 53687091200L);
+    values.put("nodeDaemon.cache.sharing", "namespace");
     RenderedChart chart = render(values);
     DaemonSet daemon = chart.one(DaemonSet.class);
     PodSpec pod = daemon.getSpec().getTemplate().getSpec();
@@ -267,7 +271,16 @@ class ChartTest {
     assertThat(pod.getVolumes())
         .filteredOn(v -> v.getHostPath() != null)
         .extracting(v -> v.getHostPath().getPath())
-        .containsExactlyInAnyOrder("/run/k8s/device-plugins", "/var/lib/vmtask/node");
+        .containsExactlyInAnyOrder(
+            "/run/k8s/device-plugins", "/var/lib/vmtask/node", "/srv/kubelet", "/srv/vmtask-cache");
+    assertThat(node.getVolumeMounts())
+        .filteredOn(m -> m.getMountPath().equals("/srv/kubelet"))
+        .singleElement()
+        .satisfies(
+            m ->
+                assertThat(m.getMountPropagation())
+                    .as("image mounts must reach the host")
+                    .isEqualTo("Bidirectional"));
     Map<String, String> env =
         node.getEnv().stream()
             .collect(
@@ -277,8 +290,18 @@ class ChartTest {
         .containsEntry("NODE_NAME", "<valueFrom>")
         .containsEntry("VMTASK_NODE_DEVICE_PLUGIN_DIR", "/run/k8s/device-plugins")
         .containsEntry("VMTASK_NODE_KVM_SLOTS", "8")
-        .containsEntry("VMTASK_NODE_VERDICT_OVERRIDE", "usable");
+        .containsEntry("VMTASK_NODE_VERDICT_OVERRIDE", "usable")
+        .containsEntry("VMTASK_NODE_KUBELET_DIR", "/srv/kubelet")
+        .containsEntry("VMTASK_NODE_CACHE_DIR", "/srv/vmtask-cache")
+        .containsEntry("VMTASK_NODE_CACHE_MAX_BYTES", "53687091200")
+        .containsEntry("VMTASK_NODE_CACHE_FLOOR_BYTES", "2147483648")
+        .containsEntry("VMTASK_NODE_IMAGE_SHARING", "namespace");
     assertThat(node.getResources().getLimits()).containsKey("memory");
+    CSIDriver driver = chart.one(CSIDriver.class);
+    assertThat(driver.getMetadata().getName()).isEqualTo("images.vmtask.dev");
+    assertThat(driver.getSpec().getVolumeLifecycleModes()).containsExactly("Ephemeral");
+    assertThat(driver.getSpec().getPodInfoOnMount()).isTrue();
+    assertThat(driver.getSpec().getAttachRequired()).isFalse();
 
     assertThat(pod.getServiceAccountName()).isEqualTo(RELEASE + "-node");
     assertThat(chart.named(ClusterRole.class, RELEASE + "-node").getRules())
@@ -292,7 +315,8 @@ class ChartTest {
         .extracting("name")
         .containsExactly(RELEASE + "-node");
     // RBAC cannot say "its own node": an admission policy narrows the patch right
-    ValidatingAdmissionPolicy policy = chart.one(ValidatingAdmissionPolicy.class);
+    ValidatingAdmissionPolicy policy =
+        chart.named(ValidatingAdmissionPolicy.class, RELEASE + "-node");
     assertThat(policy.getSpec().getMatchConditions())
         .singleElement()
         .satisfies(
@@ -309,23 +333,46 @@ class ChartTest {
             "the vmtask node daemon may change only the vmtask.dev/kvm label and vmtask.dev/kvm-*"
                 + " annotations",
             "the vmtask node daemon may not change a Node's spec, owners or finalizers");
-    assertThat(chart.one(ValidatingAdmissionPolicyBinding.class).getSpec().getValidationActions())
+    assertThat(
+            chart
+                .named(ValidatingAdmissionPolicyBinding.class, RELEASE + "-node")
+                .getSpec()
+                .getValidationActions())
         .containsExactly("Deny");
   }
 
   @Test
-  void nodeDaemonHasItsOwnPlacementWhenGivenAndCanBeLeftOut() {
+  void aPolicyRefusesVmImagesNamingASecretTheirAuthorMayNotRead() {
+    RenderedChart chart = render(Map.of());
+    ValidatingAdmissionPolicy policy =
+        chart.named(ValidatingAdmissionPolicy.class, RELEASE + "-image-secrets");
+    assertThat(policy.getSpec().getFailurePolicy()).isEqualTo("Fail");
+    assertThat(policy.getSpec().getMatchConstraints().getResourceRules())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getResources()).containsExactly("vmimages");
+              assertThat(r.getOperations()).containsExactly("CREATE", "UPDATE");
+            });
+    assertThat(policy.getSpec().getVariables())
+        .extracting(v -> v.getExpression())
+        .anySatisfy(e -> assertThat(e).contains("resource('secrets')").contains("check('get')"));
+    assertThat(
+            chart
+                .named(ValidatingAdmissionPolicyBinding.class, RELEASE + "-image-secrets")
+                .getSpec()
+                .getPolicyName())
+        .isEqualTo(RELEASE + "-image-secrets");
+  }
+
+  @Test
+  void nodeDaemonHasItsOwnPlacementWhenGiven() {
     RenderedChart chart =
         render(Map.of("agent.vmNodeSelector.pool", "vm", "nodeDaemon.nodeSelector.kvm", "present"));
     assertThat(chart.one(DaemonSet.class).getSpec().getTemplate().getSpec().getNodeSelector())
         .isEqualTo(Map.of("kvm", "present"));
     assertThat(env(render(Map.of("kvm.vmNodesHaveKvm", false)).one(Deployment.class)))
         .containsEntry("VMTASK_VM_NODES_HAVE_KVM", "false");
-
-    RenderedChart without = render(Map.of("nodeDaemon.enabled", false));
-    assertThat(without.all(DaemonSet.class)).isEmpty();
-    assertThat(without.all(ClusterRole.class)).hasSize(1);
-    assertThat(without.all(ValidatingAdmissionPolicy.class)).isEmpty();
   }
 
   @Test
@@ -384,8 +431,11 @@ class ChartTest {
       value = {
         "agent.node.maxCPUs     | -1          | at '/agent/node/maxCPUs': minimum: got -1, want 1",
         "agent.node.maxMemoryMiB| 0           | at '/agent/node/maxMemoryMiB': minimum",
-        "agent.cache.maxBytes   | 1000        | at '/agent/cache/maxBytes': minimum",
-        "agent.cache.hostPath   | relative/dir| at '/agent/cache/hostPath'",
+        "nodeDaemon.cache.maxBytes | 1000     | at '/nodeDaemon/cache/maxBytes': minimum",
+        "nodeDaemon.cache.hostPath | relative/dir | at '/nodeDaemon/cache/hostPath'",
+        "nodeDaemon.cache.sharing  | everyone | at '/nodeDaemon/cache/sharing'",
+        "nodeDaemon.kubeletRootDir | kubelet  | at '/nodeDaemon/kubeletRootDir'",
+        "nodeDaemon.enabled     | false       | additional properties 'enabled' not allowed",
         "agent.acceleration     | tcg         | additional properties 'acceleration' not allowed",
         "reconciliationThreads  | 0           | at '/reconciliationThreads': minimum",
         "agent.podDeadlineAllowanceSeconds | 5 | at '/agent/podDeadlineAllowanceSeconds': minimum",
@@ -394,7 +444,7 @@ class ChartTest {
         "replicaCount           | many        | at '/replicaCount'",
         "watchNamespaces[0]     | Not_A_Name  | at '/watchNamespaces/0'",
         "agnet.acceleration     | tcg         | additional properties 'agnet' not allowed",
-        "agent.cache.size       | 10          | additional properties 'size' not allowed",
+        "nodeDaemon.cache.size  | 10          | additional properties 'size' not allowed",
         "kvm.verdictOverride    | maybe       | at '/kvm/verdictOverride'",
         "kvm.slotsPerNode       | 0           | at '/kvm/slotsPerNode': minimum",
         "nodeDaemon.devicePluginDir | device-plugins | at '/nodeDaemon/devicePluginDir'",

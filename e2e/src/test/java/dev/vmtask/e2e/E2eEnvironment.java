@@ -75,9 +75,20 @@ final class E2eEnvironment {
     return new E2eEnvironment(client, node, guest, images, release);
   }
 
-  /** Two replicas, as in production: every end-to-end test runs under leader election. */
+  /**
+   * Two replicas, as in production: every end-to-end test runs under leader election. The testbed's
+   * kubelet keeps its state under its own root directory.
+   */
   static Map<String, Object> chartValues() {
-    return Map.of("logLevel", "debug", "replicaCount", 2);
+    return Map.of(
+        "logLevel",
+        "debug",
+        "replicaCount",
+        2,
+        "nodeDaemon.kubeletRootDir",
+        TestbedCluster.isExternal()
+            ? "/var/lib/kubelet"
+            : TestbedScripts.locate().kubeletDir().toString());
   }
 
   /** The CRDs of this tree, also when an older version is installed (Helm never upgrades CRDs). */

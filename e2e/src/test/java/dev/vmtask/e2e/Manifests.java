@@ -20,6 +20,31 @@ final class Manifests {
         .formatted(name, url, sha256);
   }
 
+  /**
+   * A raw-disk image fetched with an Authorization header from key {@code token} of {@code secret}.
+   */
+  static String privateRawImage(String name, String url, String sha256, String secret) {
+    return """
+        apiVersion: vmtask.dev/v1alpha1
+        kind: VMImage
+        metadata:
+          name: %s
+        spec:
+          source:
+            http:
+              url: %s
+              headers:
+                - name: Authorization
+                  valueFrom:
+                    secretKeyRef:
+                      name: %s
+                      key: token
+          sha256: "%s"
+          format: raw
+        """
+        .formatted(name, url, secret, sha256);
+  }
+
   /** A task running {@code script} with /bin/sh in the guest. */
   static String task(String name, String image, String script, int maxRunTimeSeconds) {
     return """

@@ -1,14 +1,22 @@
 package dev.vmtask.node;
 
+import dev.vmtask.agent.image.ImageCache;
+import dev.vmtask.agent.image.IntakeLimits;
+import dev.vmtask.agent.image.RetryPolicy;
 import dev.vmtask.api.node.KvmNodeStatus;
+import dev.vmtask.node.csi.CsiIdentityService;
+import dev.vmtask.node.csi.CsiNodeService;
+import dev.vmtask.node.csi.CsiPluginServer;
 import dev.vmtask.node.deviceplugin.DevicePluginServer;
 import dev.vmtask.node.deviceplugin.KvmDevicePlugin;
+import dev.vmtask.node.image.ImageVolumeService;
 import dev.vmtask.node.kvm.KvmProbe;
 import dev.vmtask.node.kvm.KvmVerdict;
 import dev.vmtask.node.kvm.VerdictStore;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -16,11 +24,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node daemon: registers the KVM device plugin with the kubelet at once (offering nothing),
- * takes or reloads the node's KVM verdict, then offers the device where the verdict is usable and
- * publishes the verdict on its Node.
+ * The node daemon: serves the {@code images.vmtask.dev} CSI driver from the node's image cache
+ * (after pinning again what pods still mount), registers the KVM device plugin with the kubelet at
+ * once (offering nothing), takes or reloads the node's KVM verdict, then offers the device where
+ * the verdict is usable and publishes the verdict on its Node.
  */
 public final class Main {
+  /**
+   * How long a publish waits for its image before telling the kubelet to come back: under the
+   * kubelet's two-minute limit on a CSI call, so the pod's events show the progress.
+   */
+  private static final Duration PUBLISH_WAIT = Duration.ofSeconds(100);
+
+  private static final String VERSION = "0.1.0";
+
   private Main() {}
 
   public static void main(String[] args) throws Exception {
@@ -40,6 +57,32 @@ public final class Main {
       System.exit(2);
       return;
     }
+    ImageCache cache =
+        ImageCache.open(
+            settings.cacheDir(),
+            settings.cacheMaxBytes(),
+            settings.cacheFloorBytes(),
+            IntakeLimits.DEFAULT,
+            RetryPolicy.DEFAULT);
+    ImageVolumeService volumes =
+        ImageVolumeService.open(cache, settings.imageSharing(), PUBLISH_WAIT);
+    volumes.recover();
+    CsiPluginServer csi =
+        new CsiPluginServer(
+            settings.csiPluginDir(),
+            settings.pluginRegistrationDir(),
+            CsiIdentityService.DRIVER_NAME,
+            new CsiIdentityService(VERSION),
+            new CsiNodeService(
+                settings.nodeName() == null ? "unknown" : settings.nodeName(), volumes));
+    csi.start();
+    log.info(
+        "serving CSI driver {} on {} (cache {}, sharing {})",
+        CsiIdentityService.DRIVER_NAME,
+        csi.csiSocket(),
+        cache.root(),
+        settings.imageSharing());
+
     KubernetesClient client =
         settings.nodeName() == null ? null : new KubernetesClientBuilder().build();
     VerdictPublisher publisher = new VerdictPublisher(client, settings.nodeName());
@@ -57,6 +100,8 @@ public final class Main {
         .addShutdownHook(
             new Thread(
                 () -> {
+                  csi.close();
+                  volumes.close();
                   server.close();
                   publisher.close();
                   stopped.countDown();

@@ -18,6 +18,11 @@ class NodeSettingsTest {
     assertThat(s.kvmSlots()).isEqualTo(110);
     assertThat(s.probeTimeout()).isEqualTo(Duration.ofSeconds(60));
     assertThat(s.verdictOverride()).isNull();
+    assertThat(s.csiPluginDir()).isEqualTo(Path.of("/var/lib/kubelet/plugins/images.vmtask.dev"));
+    assertThat(s.pluginRegistrationDir()).isEqualTo(Path.of("/var/lib/kubelet/plugins_registry"));
+    assertThat(s.cacheDir()).isEqualTo(Path.of("/var/lib/vmtask/cache"));
+    assertThat(s.cacheMaxBytes()).isEqualTo(20L << 30);
+    assertThat(s.imageSharing()).isEqualTo("anonymous");
   }
 
   @Test
@@ -28,5 +33,9 @@ class NodeSettingsTest {
         .hasMessageContaining("VMTASK_NODE_VERDICT_OVERRIDE=yes is invalid");
     assertThat(NodeSettings.fromEnv(Map.of("VMTASK_NODE_VERDICT_OVERRIDE", "")).verdictOverride())
         .isNull();
+    assertThatThrownBy(() -> NodeSettings.fromEnv(Map.of("VMTASK_NODE_IMAGE_SHARING", "all")))
+        .hasMessageContaining("VMTASK_NODE_IMAGE_SHARING=all is invalid");
+    assertThatThrownBy(() -> NodeSettings.fromEnv(Map.of("VMTASK_NODE_CACHE_MAX_BYTES", "1k")))
+        .hasMessageContaining("VMTASK_NODE_CACHE_MAX_BYTES=1k is invalid");
   }
 }

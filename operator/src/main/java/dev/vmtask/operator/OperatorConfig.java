@@ -19,8 +19,6 @@ import java.util.stream.Collectors;
 public record OperatorConfig(
     String agentImage,
     String agentImagePullPolicy,
-    String cacheHostPath,
-    long cacheMaxBytes,
     int nodeMaxCpus,
     int nodeMaxMemoryMiB,
     int memoryOverheadMiB,
@@ -53,8 +51,6 @@ public record OperatorConfig(
         r.string("VMTASK_AGENT_IMAGE", "vmtask.dev/vmtask-agent:0.1.0"),
         r.oneOf(
             "VMTASK_AGENT_IMAGE_PULL_POLICY", "IfNotPresent", "Always", "IfNotPresent", "Never"),
-        r.string("VMTASK_CACHE_HOST_PATH", "/var/lib/vmtask/cache"),
-        r.number("VMTASK_CACHE_MAX_BYTES", 20L * 1024 * 1024 * 1024, 0, Long.MAX_VALUE),
         (int) r.number("VMTASK_NODE_MAX_CPUS", 64, 1, 1024),
         (int) r.number("VMTASK_NODE_MAX_MEMORY_MIB", 262144, 64, 16 * 1024 * 1024),
         (int) r.number("VMTASK_MEMORY_OVERHEAD_MIB", 384, 0, 65536),

@@ -13,7 +13,6 @@ class OperatorConfigTest {
     OperatorConfig c = OperatorConfig.defaults();
     assertThat(c.agentImage()).isEqualTo("vmtask.dev/vmtask-agent:0.1.0");
     assertThat(c.agentImagePullPolicy()).isEqualTo("IfNotPresent");
-    assertThat(c.cacheHostPath()).isEqualTo("/var/lib/vmtask/cache");
     assertThat(c.memoryOverheadMiB()).isEqualTo(384);
     assertThat(c.healthPort()).isEqualTo(8080);
     assertThat(c.watchNamespaces()).isEmpty();

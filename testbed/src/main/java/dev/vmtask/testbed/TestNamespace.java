@@ -8,8 +8,10 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A namespace of one test, named {@code t-<random>}, labelled {@code vmtask.dev/test=true}. Ready
- * when created: its {@code default} ServiceAccount exists, so pods pass admission.
+ * A namespace of one test, named {@code t-<random>}, labelled {@code vmtask.dev/test=true}, that
+ * enforces the restricted Pod Security Standard: every pod vmtask makes must pass it, as in a
+ * tenant's namespace. Ready when created: its {@code default} ServiceAccount exists, so pods pass
+ * admission.
  */
 public final class TestNamespace {
   private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -33,6 +35,8 @@ public final class TestNamespace {
                 .withNewMetadata()
                 .withName(namespace.name)
                 .addToLabels("vmtask.dev/test", "true")
+                .addToLabels("pod-security.kubernetes.io/enforce", "restricted")
+                .addToLabels("pod-security.kubernetes.io/enforce-version", "latest")
                 .endMetadata()
                 .build())
         .create();

@@ -56,6 +56,11 @@ public final class TestbedScripts {
     return Path.of(run(Duration.ofSeconds(30), List.of("testbed.sh", "kubeconfig")).strip());
   }
 
+  /** The testbed kubelet's {@code --root-dir}, where CSI drivers register and mount. */
+  public Path kubeletDir() {
+    return Path.of(run(Duration.ofSeconds(30), List.of("testbed.sh", "kubelet-dir")).strip());
+  }
+
   /** Stops the kubelet and starts it again, as an upgrade would; pods keep running. */
   public String restartKubelet() {
     return run(Duration.ofMinutes(3), List.of("testbed.sh", "restart-kubelet"));

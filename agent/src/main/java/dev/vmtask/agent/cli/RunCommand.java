@@ -47,7 +47,8 @@ public final class RunCommand {
             base.artifactMaxFileBytes(),
             base.artifactMaxTotalBytes(),
             null,
-            base.guestAgentBinary());
+            base.guestAgentBinary(),
+            null);
     TaskRunner runner = new TaskRunner(settings, new FileOutputStream(FileDescriptor.out), diag);
     Signals.abortOnTermination(runner);
     Outcome o = runner.run(options.task());

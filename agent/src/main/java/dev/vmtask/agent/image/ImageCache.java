@@ -47,12 +47,18 @@ public final class ImageCache {
   private final long maxBytes;
   private final IntakeLimits limits;
   private final RetryPolicy retry;
+  private final long freeSpaceFloorBytes;
 
-  private ImageCache(Path root, long maxBytes, IntakeLimits limits, RetryPolicy retry) {
+  /** Bytes promised to fetches in progress in this process (see {@link #reserve}). */
+  private long reservedBytes;
+
+  private ImageCache(
+      Path root, long maxBytes, IntakeLimits limits, RetryPolicy retry, long freeSpaceFloorBytes) {
     this.root = root;
     this.maxBytes = maxBytes;
     this.limits = limits;
     this.retry = retry;
+    this.freeSpaceFloorBytes = freeSpaceFloorBytes;
   }
 
   public static ImageCache open(Path root, long maxBytes) throws IOException {
@@ -61,11 +67,21 @@ public final class ImageCache {
 
   public static ImageCache open(Path root, long maxBytes, IntakeLimits limits, RetryPolicy retry)
       throws IOException {
+    return open(root, maxBytes, 0, limits, retry);
+  }
+
+  /**
+   * @param freeSpaceFloorBytes free space a fetch must leave on the cache's file system, beyond
+   *     what it needs itself
+   */
+  public static ImageCache open(
+      Path root, long maxBytes, long freeSpaceFloorBytes, IntakeLimits limits, RetryPolicy retry)
+      throws IOException {
     Path abs = root.toAbsolutePath().normalize();
     for (String sub : List.of("sha256", "tmp", "locks", "urls")) {
       Files.createDirectories(abs.resolve(sub));
     }
-    ImageCache cache = new ImageCache(abs, maxBytes, limits, retry);
+    ImageCache cache = new ImageCache(abs, maxBytes, limits, retry, freeSpaceFloorBytes);
     cache.cleanStaleTemporaries();
     return cache;
   }
@@ -118,8 +134,8 @@ public final class ImageCache {
         if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
           throw new ImageRejectedException("the image " + file + " is not a regular file");
         }
-        checkFreeSpace(Files.size(file));
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = Files.newInputStream(file);
+            Reservation r = reserve(Files.size(file))) {
           result = intake(in, Files.size(file), src, tmp, progress);
         }
       } else {
@@ -135,8 +151,9 @@ public final class ImageCache {
             return fetch(src, key, progress);
           }
           etag = in.etag();
-          checkFreeSpace(in.length());
-          result = intake(in, in.length(), src, tmp, progress);
+          try (Reservation r = reserve(in.length())) {
+            result = intake(in, in.length(), src, tmp, progress);
+          }
         }
       }
       CacheEntry entry = CacheEntry.of(result, Instant.now());
@@ -150,22 +167,62 @@ public final class ImageCache {
     }
   }
 
+  /** Space promised to one fetch; released when its entry is published or abandoned. */
+  private final class Reservation implements AutoCloseable {
+    private final long bytes;
+
+    private Reservation(long bytes) {
+      this.bytes = bytes;
+    }
+
+    @Override
+    public void close() {
+      synchronized (ImageCache.this) {
+        reservedBytes -= bytes;
+      }
+    }
+  }
+
   /**
-   * The unpacked image needs at least as much room as the download (an archive needs more): fail
-   * before fetching rather than half way.
+   * Reserves room for a download of {@code length} bytes (the unpacked image needs at least as
+   * much) before anything is written: evicts unused entries until the budget holds the entries,
+   * every reservation and this one, and checks that the file system keeps its free-space floor.
+   * Fails before fetching rather than half way. An unknown length (no Content-Length) reserves
+   * nothing; the intake limits bound it.
    */
-  private void checkFreeSpace(long length) throws IOException {
-    long usable = Files.getFileStore(root).getUsableSpace();
-    if (length > 0 && usable < length) {
+  private synchronized Reservation reserve(long length) throws IOException {
+    long bytes = Math.max(0, length);
+    if (bytes == 0) {
+      return new Reservation(0);
+    }
+    long kept = new LruEviction(root, Math.max(0, maxBytes - reservedBytes - bytes)).run();
+    if (kept + reservedBytes + bytes > maxBytes) {
+      throw new IOException(
+          "the image cache budget of "
+              + maxBytes
+              + " bytes cannot hold this "
+              + bytes
+              + "-byte image: "
+              + kept
+              + " bytes are images in use and "
+              + reservedBytes
+              + " bytes are reserved by other fetches");
+    }
+    long usable = Files.getFileStore(root).getUsableSpace() - reservedBytes;
+    if (usable - bytes < freeSpaceFloorBytes) {
       throw new IOException(
           "not enough space in the image cache "
               + root
               + ": the image is "
-              + length
+              + bytes
               + " bytes, "
-              + usable
-              + " bytes are free");
+              + Math.max(0, usable)
+              + " bytes are free and "
+              + freeSpaceFloorBytes
+              + " must stay free");
     }
+    reservedBytes += bytes;
+    return new Reservation(bytes);
   }
 
   private ImageIntake.Result intake(
@@ -197,6 +254,61 @@ public final class ImageCache {
     }
     fsyncDirectory(target.getParent());
     return target;
+  }
+
+  /**
+   * Checks that {@code src} (its URL, with its headers) serves the bytes of the entry {@code hex},
+   * storing nothing: how a second tenant proves it may use an image another tenant fetched.
+   *
+   * @throws ImageRejectedException when the URL serves other bytes
+   * @throws ImageFetchException when it cannot be fetched (e.g. no access)
+   */
+  public void proveAccess(ImageSource src, String hex, Consumer<ImageProgress> progress)
+      throws ImageRejectedException, IOException {
+    if (src.isFile()) {
+      throw new ImageRejectedException("a file: URL proves no access to an image");
+    }
+    MessageDigest digest;
+    try {
+      digest = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    try (HttpImageStream in = HttpImageStream.open(src.url(), src.headers(), retry, null)) {
+      byte[] buf = new byte[1 << 16];
+      long total = 0;
+      long lastReport = System.nanoTime();
+      for (int n; (n = in.read(buf)) > 0; ) {
+        digest.update(buf, 0, n);
+        total += n;
+        if (total > limits.maxDownloadBytes()) {
+          throw new ImageRejectedException(
+              ImageSource.redact(src.url())
+                  + " serves more than "
+                  + limits.maxDownloadBytes()
+                  + " bytes, not the image sha256:"
+                  + hex);
+        }
+        if (System.nanoTime() - lastReport > 250_000_000L) {
+          progress.accept(new ImageProgress(total, in.length()));
+          lastReport = System.nanoTime();
+        }
+      }
+    }
+    String served = HexFormat.of().formatHex(digest.digest());
+    if (!served.equals(hex)) {
+      throw new ImageRejectedException(
+          ImageSource.redact(src.url())
+              + " serves sha256:"
+              + served
+              + ", not the image sha256:"
+              + hex);
+    }
+  }
+
+  /** A lease on the published entry {@code hex} (64 hex digits), if there is one. */
+  public java.util.Optional<ImageLease> lease(String hex) throws IOException {
+    return java.util.Optional.ofNullable(pinIfPresent(hex, true));
   }
 
   /** A lease on the entry {@code hex} if it is published, else null. */

@@ -27,7 +27,8 @@ final class LruEviction {
     this.maxBytes = maxBytes;
   }
 
-  void run() throws IOException {
+  /** Evicts what it can; returns the allocated bytes of the entries left. */
+  long run() throws IOException {
     try (CacheLocks.Held evicting =
         CacheLocks.exclusive(root.resolve("locks").resolve("evict.lock"))) {
       List<Path> dirs = entryDirsByLastUse(root);
@@ -52,6 +53,7 @@ final class LruEviction {
           ImageCache.deleteTree(doomed);
         }
       }
+      return total;
     }
   }
 

@@ -8,7 +8,9 @@ import java.util.Map;
 /**
  * The node-side settings of a run: where the cache and scratch space are, the node's machine
  * limits, and the timeouts and caps the agent enforces. {@code readinessFile} is null outside pods;
- * {@code guestAgentBinary} is the guest agent a cloud-init config drive carries into the VM.
+ * {@code guestAgentBinary} is the guest agent a cloud-init config drive carries into the VM. {@code
+ * imageDir}, in pods, is where the node daemon mounted the image (then the agent fetches nothing
+ * and has no cache); null elsewhere.
  */
 public record AgentSettings(
     Path cacheDir,
@@ -22,7 +24,8 @@ public record AgentSettings(
     long artifactMaxFileBytes,
     long artifactMaxTotalBytes,
     Path readinessFile,
-    Path guestAgentBinary) {
+    Path guestAgentBinary,
+    Path imageDir) {
   private static final long GIB = 1024L * 1024 * 1024;
 
   /** Where the agent image installs the static guest agent that config drives carry. */
@@ -46,7 +49,15 @@ public record AgentSettings(
         number(env, "VMTASK_ARTIFACT_MAX_BYTES", GIB),
         number(env, "VMTASK_ARTIFACTS_MAX_BYTES", 4 * GIB),
         scratch.resolve("guest-running"),
-        Path.of(env.getOrDefault("VMTASK_GUEST_AGENT", DEFAULT_GUEST_AGENT)));
+        Path.of(env.getOrDefault("VMTASK_GUEST_AGENT", DEFAULT_GUEST_AGENT)),
+        env.get("VMTASK_IMAGE_DIR") == null || env.get("VMTASK_IMAGE_DIR").isBlank()
+            ? null
+            : Path.of(env.get("VMTASK_IMAGE_DIR")));
+  }
+
+  /** Where the agent may keep what outlives one VM: the cache, else (pods) the scratch space. */
+  public Path stateDir() {
+    return imageDir == null ? cacheDir : scratchDir;
   }
 
   private static long number(Map<String, String> env, String name, long fallback) {

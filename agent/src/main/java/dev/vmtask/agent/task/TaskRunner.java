@@ -8,6 +8,7 @@ import dev.vmtask.agent.image.ImageFetchException;
 import dev.vmtask.agent.image.ImageLease;
 import dev.vmtask.agent.image.ImageRejectedException;
 import dev.vmtask.agent.image.ImageSource;
+import dev.vmtask.agent.image.MountedImage;
 import dev.vmtask.agent.image.Overlay;
 import dev.vmtask.agent.machine.InvalidMachineException;
 import dev.vmtask.agent.machine.MachineDefinition;
@@ -67,7 +68,7 @@ public final class TaskRunner {
       MachineDefinition machine = withDisplayForScreenshot(task, resolveMachine(task, lease));
       AccelerationProbe probe =
           new AccelerationProbe(
-              settings.qemuBinary(), settings.kvmDevice(), settings.cacheDir(), vmDir, diagnostics);
+              settings.qemuBinary(), settings.kvmDevice(), settings.stateDir(), vmDir, diagnostics);
       Acceleration accel =
           task.kvmDevice()
               ? probe.granted(task.acceleration())
@@ -126,7 +127,8 @@ public final class TaskRunner {
   public Outcome fetch(ImageSource image) {
     RunReport report = new RunReport();
     try (ImageLease lease = acquire(image, report)) {
-      return report.outcome(Reason.Completed, 0, "image " + lease.digest() + " is in the cache");
+      return report.outcome(
+          Reason.Completed, 0, "image " + lease.digest() + " is in the node's cache");
     } catch (ImageRejectedException | ImageFetchException e) {
       return report.outcome(Reason.ImageFailed, 0, e.getMessage());
     } catch (IOException | RuntimeException e) {
@@ -136,6 +138,13 @@ public final class TaskRunner {
 
   private ImageLease acquire(ImageSource image, RunReport report)
       throws IOException, ImageRejectedException {
+    if (settings.imageDir() != null) {
+      ImageLease mounted = MountedImage.open(settings.imageDir());
+      report.imageReady(
+          new Outcome.ImageInfo(
+              mounted.digest(), mounted.sizeBytes(), mounted.virtualSizeBytes(), true));
+      return mounted;
+    }
     ImageCache cache = ImageCache.open(settings.cacheDir(), settings.cacheMaxBytes());
     int[] lastPercent = {-1};
     ImageLease lease =

@@ -5,12 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vmtask.agent.image.ImageCache;
+import dev.vmtask.agent.image.ImageFormat;
+import dev.vmtask.agent.image.ImageLease;
+import dev.vmtask.agent.image.ImageSource;
+import dev.vmtask.agent.image.MountedImage;
 import dev.vmtask.agent.testing.GuestTestImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +29,19 @@ class PodModeIT {
   private static final Path JAR = Path.of("target/vmtask-agent.jar").toAbsolutePath();
   private static final Path CACHE = Path.of("target/it-image-cache").toAbsolutePath();
 
+  /** The test guest's cache entry, as the node daemon mounts it into task pods. */
+  private static Path mountedImage;
+
   @TempDir Path tmp;
+
+  @BeforeAll
+  static void cacheTheGuest() throws Exception {
+    ImageLease lease =
+        ImageCache.open(CACHE, 1L << 32)
+            .acquire(
+                ImageSource.ofFile(GuestTestImage.archive(), null, ImageFormat.TAR_ZST), p -> {});
+    mountedImage = lease.baseDisk().getParent(); // pinned until this JVM exits
+  }
 
   private ObjectNode task(String script) {
     ObjectNode t = JSON.createObjectNode().put("namespace", "default").put("name", "pod-it");
@@ -44,16 +62,21 @@ class PodModeIT {
   }
 
   private Process start(ObjectNode task) throws Exception {
-    return start("pod", task);
+    return start("pod", task, Map.of("VMTASK_IMAGE_DIR", mountedImage.toString()));
   }
 
   private Process start(String command, ObjectNode task) throws Exception {
+    return start(command, task, Map.of("VMTASK_CACHE_DIR", CACHE.toString()));
+  }
+
+  private Process start(String command, ObjectNode task, Map<String, String> image)
+      throws Exception {
     Files.createDirectories(tmp.resolve("scratch"));
     ProcessBuilder pb =
         new ProcessBuilder("java", "-XX:+UseSerialGC", "-Xmx64m", "-jar", JAR.toString(), command);
     Map<String, String> env = pb.environment();
     env.put("VMTASK_TASK", JSON.writeValueAsString(task));
-    env.put("VMTASK_CACHE_DIR", CACHE.toString());
+    env.putAll(image);
     env.put("VMTASK_SCRATCH_DIR", tmp.resolve("scratch").toString());
     env.put("VMTASK_TERMINATION_LOG", tmp.resolve("termination-log").toString());
     env.put("VMTASK_NODE_MAX_CPUS", "1");
@@ -196,5 +219,34 @@ class PodModeIT {
     JsonNode m = terminationMessage();
     assertThat(m.path("reason").asText()).isEqualTo("ImageFailed");
     assertThat(m.path("message").asText()).contains("0".repeat(64));
+  }
+
+  @Test
+  void fetchReportsTheImageTheNodeDaemonMounted() throws Exception {
+    ObjectNode t = JSON.createObjectNode();
+    t.set("image", task("true").get("image"));
+
+    Process p = start("fetch", t, Map.of("VMTASK_IMAGE_DIR", mountedImage.toString()));
+
+    assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
+    assertThat(p.exitValue()).as(Files.readString(tmp.resolve("stderr"))).isZero();
+    JsonNode m = terminationMessage();
+    assertThat(m.path("reason").asText()).isEqualTo("Completed");
+    assertThat(m.path("image").path("digest").asText())
+        .isEqualTo("sha256:" + mountedImage.getFileName());
+  }
+
+  @Test
+  void aFailureTheNodeDaemonMountedIsImageFailedWithItsMessage() throws Exception {
+    Path failed = Files.createDirectories(tmp.resolve("failed-image"));
+    MountedImage.writeFailure(failed, "the archive holds a symlink: ../../etc", true, true);
+
+    Process p = start("pod", task("true"), Map.of("VMTASK_IMAGE_DIR", failed.toString()));
+
+    assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
+    assertThat(p.exitValue()).isEqualTo(125);
+    JsonNode m = terminationMessage();
+    assertThat(m.path("reason").asText()).isEqualTo("ImageFailed");
+    assertThat(m.path("message").asText()).contains("symlink: ../../etc");
   }
 }

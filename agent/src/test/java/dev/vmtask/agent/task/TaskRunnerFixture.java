@@ -78,7 +78,8 @@ final class TaskRunnerFixture {
             1 << 20,
             4 << 20,
             null,
-            GuestTestImage.agentBinary());
+            GuestTestImage.agentBinary(),
+            null);
     return new TaskRunner(
         settings,
         sink,

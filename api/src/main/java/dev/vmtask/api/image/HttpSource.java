@@ -20,8 +20,15 @@ public class HttpSource {
 
   @JsonPropertyDescription(
       "Extra request headers (e.g. Authorization), each valued from a Secret key. They are"
-          + " given to the downloading agent only, never to a guest.")
+          + " given to the node daemon only (the kubelet reads the Secret for it), never to a"
+          + " task pod or a guest. All headers take their values from one Secret, and its author"
+          + " must be allowed to read it.")
   @Size(max = 16)
+  @ValidationRule(
+      value = "self.all(h, h.valueFrom.secretKeyRef.name == self[0].valueFrom.secretKeyRef.name)",
+      message =
+          "all headers must take their values from the same Secret: the node reads that one"
+              + " Secret for the image's volume")
   private List<HttpHeader> headers;
 
   public String getUrl() {

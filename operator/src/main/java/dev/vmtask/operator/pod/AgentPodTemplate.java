@@ -1,7 +1,7 @@
 package dev.vmtask.operator.pod;
 
+import dev.vmtask.api.image.VMImage;
 import dev.vmtask.operator.OperatorConfig;
-import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
@@ -10,11 +10,9 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Toleration;
-import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
@@ -25,12 +23,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What every agent pod shares (docs/agent-contract.md): no credentials, non-root agent, the
- * prepare-cache init container, cache hostPath, scratch emptyDir, the operator's node selector and
- * tolerations. Task and fetch pods add their own parts.
+ * What every agent pod shares (docs/agent-contract.md): no credentials, a non-root agent that
+ * passes the restricted Pod Security Standard, the image as a read-only {@link ImageVolume}, a
+ * bounded scratch emptyDir, the operator's node selector and tolerations. Task and fetch pods add
+ * their own parts.
  */
 final class AgentPodTemplate {
-  static final String CACHE_DIR = "/var/cache/vmtask";
   static final String SCRATCH_DIR = "/scratch";
   static final long AGENT_UID = 10001;
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
@@ -41,8 +39,8 @@ final class AgentPodTemplate {
     this.config = config;
   }
 
-  /** Pod with metadata, the init container and the shared volumes; the caller adds the agent. */
-  PodBuilder pod(String name, HasMetadata owner, Map<String, String> labels) {
+  /** Pod with metadata and the image and scratch volumes; the caller adds the agent. */
+  PodBuilder pod(String name, HasMetadata owner, VMImage image, Map<String, String> labels) {
     return new PodBuilder()
         .withNewMetadata()
         .withName(name)
@@ -59,16 +57,14 @@ final class AgentPodTemplate {
         .withType("RuntimeDefault")
         .endSeccompProfile()
         .endSecurityContext()
-        .withInitContainers(prepareCache())
         .addToVolumes(
+            ImageVolume.of(image),
             new VolumeBuilder()
-                .withName("cache")
-                .withNewHostPath()
-                .withPath(config.cacheHostPath())
-                .withType("DirectoryOrCreate")
-                .endHostPath()
-                .build(),
-            new VolumeBuilder().withName("scratch").withNewEmptyDir().endEmptyDir().build())
+                .withName("scratch")
+                .withNewEmptyDir()
+                .withSizeLimit(ImageVolume.scratchLimit(image))
+                .endEmptyDir()
+                .build())
         .endSpec();
   }
 
@@ -76,8 +72,7 @@ final class AgentPodTemplate {
   ContainerBuilder agent(String subcommand, AgentTask task, List<EnvVar> extraEnv) {
     List<EnvVar> env = new ArrayList<>();
     env.add(env("VMTASK_TASK", JSON.asJson(task)));
-    env.add(env("VMTASK_CACHE_DIR", CACHE_DIR));
-    env.add(env("VMTASK_CACHE_MAX_BYTES", Long.toString(config.cacheMaxBytes())));
+    env.add(env("VMTASK_IMAGE_DIR", ImageVolume.MOUNT_PATH));
     env.add(env("VMTASK_SCRATCH_DIR", SCRATCH_DIR));
     env.add(env("VMTASK_NODE_MAX_CPUS", Integer.toString(config.nodeMaxCpus())));
     env.add(env("VMTASK_NODE_MAX_MEMORY_MIB", Integer.toString(config.nodeMaxMemoryMiB())));
@@ -99,7 +94,7 @@ final class AgentPodTemplate {
         .withEnv(env)
         .withTerminationMessagePolicy("File")
         .withSecurityContext(agentSecurityContext())
-        .addToVolumeMounts(mount("cache", CACHE_DIR), mount("scratch", SCRATCH_DIR));
+        .addToVolumeMounts(ImageVolume.mount(), mount("scratch", SCRATCH_DIR));
   }
 
   /** The operator's node selector wins over the task's on a shared key. */
@@ -125,16 +120,6 @@ final class AgentPodTemplate {
     return runSeconds + config.podDeadlineAllowanceSeconds();
   }
 
-  static Volume hostPathVolume(String name, String path, String type) {
-    return new VolumeBuilder()
-        .withName(name)
-        .withNewHostPath()
-        .withPath(path)
-        .withType(type)
-        .endHostPath()
-        .build();
-  }
-
   static VolumeMount mount(String volume, String path) {
     return new VolumeMountBuilder().withName(volume).withMountPath(path).build();
   }
@@ -155,44 +140,6 @@ final class AgentPodTemplate {
         .withUid(owner.getMetadata().getUid())
         .withController(true)
         .withBlockOwnerDeletion(true)
-        .build();
-  }
-
-  /** hostPath directories are created root-owned: hand the cache to the agent's uid first. */
-  private Container prepareCache() {
-    return new ContainerBuilder()
-        .withName("prepare-cache")
-        .withImage(config.agentImage())
-        .withImagePullPolicy(config.agentImagePullPolicy())
-        .withCommand(
-            "install",
-            "-d",
-            "-o",
-            Long.toString(AGENT_UID),
-            "-g",
-            Long.toString(AGENT_UID),
-            "-m",
-            "0700",
-            CACHE_DIR)
-        .withSecurityContext(
-            new SecurityContextBuilder()
-                .withRunAsUser(0L)
-                .withRunAsNonRoot(false)
-                .withAllowPrivilegeEscalation(false)
-                .withReadOnlyRootFilesystem(true)
-                .withNewCapabilities()
-                .withDrop("ALL")
-                .withAdd("CHOWN", "FOWNER")
-                .endCapabilities()
-                .build())
-        .withResources(
-            new ResourceRequirementsBuilder()
-                .addToRequests("cpu", new Quantity("10m"))
-                .addToRequests("memory", mebibytes(16))
-                .addToLimits("memory", mebibytes(64))
-                .build())
-        .withTerminationMessagePolicy("FallbackToLogsOnError")
-        .withVolumeMounts(mount("cache", CACHE_DIR))
         .build();
   }
 

@@ -32,18 +32,17 @@ public record AgentTask(
     Boolean kvmDevice,
     Screenshot screenshot) {
 
-  /** The image to fetch; {@code sha256} is null only for an unverified, not yet pinned image. */
+  /**
+   * The image the node daemon mounted; {@code sha256} is null only for an unverified, not yet
+   * pinned image. No headers: their values never reach the pod.
+   */
   public record Image(
       String name,
       String url,
       String sha256,
       ImageFormat format,
-      List<Header> headers,
       Machine machine,
       GuestAgentMode guestAgent) {}
-
-  /** A download header whose value the agent reads from the environment variable {@code env}. */
-  public record Header(String name, String env) {}
 
   /** Capture the display; {@code destination} is the directory where its volume is mounted. */
   public record Screenshot(ScreenshotPolicy when, String destination) {}

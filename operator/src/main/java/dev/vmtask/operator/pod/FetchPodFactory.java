@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -88,7 +89,7 @@ public final class FetchPodFactory {
     labels.put(PodLabels.PART_OF, "vmtask");
     Quantity memory = AgentPodTemplate.mebibytes(FETCH_MEMORY_MIB);
     return template
-        .pod(name, image, labels)
+        .pod(name, image, image, labels)
         .editMetadata()
         .addToAnnotations(PodLabels.IMAGE_ANNOTATION, image.getMetadata().getName())
         .endMetadata()
@@ -99,12 +100,15 @@ public final class FetchPodFactory {
         .withTolerations(template.tolerations(null))
         .withContainers(
             template
-                .agent("fetch", agentTask(image), ImageSource.headerEnv(image))
+                .agent("fetch", agentTask(image), List.of())
                 .withResources(
                     new ResourceRequirementsBuilder()
                         .addToRequests("cpu", new Quantity("250m"))
                         .addToRequests("memory", memory)
                         .addToLimits("memory", memory)
+                        // The agent only reads the mounted image; its JVM writes little.
+                        .addToRequests("ephemeral-storage", new Quantity("64Mi"))
+                        .addToLimits("ephemeral-storage", new Quantity("256Mi"))
                         .build())
                 .build())
         .endSpec();

@@ -62,17 +62,16 @@ public final class TaskPodFactory {
         new ResourceRequirementsBuilder()
             .addToRequests("cpu", new Quantity(Integer.toString(machine.getCpus())))
             .addToRequests("memory", memory(machine))
-            .addToLimits("memory", memory(machine));
+            .addToLimits("memory", memory(machine))
+            .addToRequests("ephemeral-storage", ImageVolume.scratchRequest(image))
+            .addToLimits("ephemeral-storage", ImageVolume.scratchLimit(image));
     if (kvmDevice) {
       // An extended resource is set in limits (requests follow); the device plugin mounts /dev/kvm.
       resources.addToLimits(KvmNodeStatus.DEVICE_RESOURCE, new Quantity("1"));
     }
     ContainerBuilder agent =
         template
-            .agent(
-                "pod",
-                agentTask(task, image, machine, attempt, kvmDevice),
-                ImageSource.headerEnv(image))
+            .agent("pod", agentTask(task, image, machine, attempt, kvmDevice), List.of())
             .withResources(resources.build())
             .withReadinessProbe(
                 new ProbeBuilder()
@@ -82,7 +81,7 @@ public final class TaskPodFactory {
                     .withPeriodSeconds(1)
                     .withFailureThreshold(1)
                     .build());
-    PodBuilder pod = template.pod(name, task, labels(task, image, attempt));
+    PodBuilder pod = template.pod(name, task, image, labels(task, image, attempt));
     addClaimMounts(claimMounts(spec), pod, agent);
     return pod.editMetadata()
         .addToAnnotations(PodLabels.IMAGE_ANNOTATION, image.getMetadata().getName())

@@ -47,7 +47,8 @@ class TaskPodFactoryTest {
     VirtualMachineTask task = Fixtures.task("ns", "build-42", "debian");
     task.getSpec().setEnv(List.of(new EnvVar("GREETING", "hi")));
     task.getSpec().setNodeSelector(Map.of("zone", "b", "disk", "ssd"));
-    Pod pod = factory.create(task, Fixtures.readyImage("ns", "debian"), machine(2, 512), 2, KVM);
+    VMImage image = Fixtures.readyImage("ns", "debian");
+    Pod pod = factory.create(task, image, machine(2, 512), 2, KVM);
 
     assertThat(pod.getMetadata().getName()).isEqualTo("build-42-2");
     assertThat(pod.getMetadata().getLabels())
@@ -70,12 +71,7 @@ class TaskPodFactoryTest {
         .containsEntry("disk", "ssd");
     assertThat(spec.getTolerations()).extracting("key").containsExactly("vmtask.dev/vm");
 
-    Container init = spec.getInitContainers().get(0);
-    assertThat(init.getName()).isEqualTo("prepare-cache");
-    assertThat(init.getSecurityContext().getRunAsUser()).isZero();
-    assertThat(init.getSecurityContext().getCapabilities().getAdd())
-        .containsExactly("CHOWN", "FOWNER");
-    assertThat(init.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(spec.getInitContainers()).as("no root container, nothing but the agent").isEmpty();
 
     Container agent = spec.getContainers().get(0);
     assertThat(agent.getImage()).isEqualTo("registry.local/agent:1");
@@ -95,11 +91,29 @@ class TaskPodFactoryTest {
     assertThat(agent.getReadinessProbe().getPeriodSeconds()).isEqualTo(1);
     assertThat(agent.getVolumeMounts())
         .extracting("mountPath")
-        .contains("/var/cache/vmtask", "/scratch")
+        .contains("/image", "/scratch")
         .as("the device plugin, not a hostPath, gives the pod /dev/kvm")
         .doesNotContain("/dev/kvm");
-    assertThat(spec.getVolumes()).extracting(Volume::getName).contains("cache", "scratch");
-    assertThat(volume(pod, "cache").getHostPath().getPath()).isEqualTo("/var/lib/vmtask/cache");
+    assertThat(agent.getVolumeMounts())
+        .filteredOn(m -> m.getMountPath().equals("/image"))
+        .singleElement()
+        .satisfies(m -> assertThat(m.getReadOnly()).isTrue());
+    assertThat(spec.getVolumes()).extracting(Volume::getName).containsExactly("image", "scratch");
+    assertThat(spec.getVolumes()).allSatisfy(v -> assertThat(v.getHostPath()).isNull());
+    var csi = volume(pod, "image").getCsi();
+    assertThat(csi.getDriver()).isEqualTo("images.vmtask.dev");
+    assertThat(csi.getReadOnly()).isTrue();
+    assertThat(csi.getVolumeAttributes())
+        .containsEntry("url", image.getSpec().getSource().getHttp().getUrl())
+        .containsEntry("sha256", image.getSpec().getSha256())
+        .containsKey("format");
+    assertThat(csi.getNodePublishSecretRef()).as("no headers, no Secret").isNull();
+    assertThat(env(agent, "VMTASK_IMAGE_DIR")).isEqualTo("/image");
+    assertThat(agent.getResources().getLimits()).containsKey("ephemeral-storage");
+    assertThat(agent.getResources().getRequests()).containsKey("ephemeral-storage");
+    assertThat(Quantity.getAmountInBytes(agent.getResources().getLimits().get("ephemeral-storage")))
+        .isEqualByComparingTo(
+            Quantity.getAmountInBytes(volume(pod, "scratch").getEmptyDir().getSizeLimit()));
     assertThat(agent.getResources().getLimits())
         .containsEntry("devices.vmtask.dev/kvm", new Quantity("1"));
     assertThat(env(agent, "VMTASK_NODE_NAME")).isNull();
@@ -226,7 +240,7 @@ class TaskPodFactoryTest {
   }
 
   @Test
-  void prefersNodesHoldingTheImageAndPassesHeaderSecretsOnlyAsEnv() {
+  void prefersNodesHoldingTheImageAndPassesHeaderSecretsOnlyToTheNode() {
     VMImage image = Fixtures.readyImage("ns", "img");
     image.getStatus().setNodes(List.of(new ImageNode("node-a", "2026-01-01T00:00:00Z")));
     HttpHeader header = new HttpHeader();
@@ -252,15 +266,18 @@ class TaskPodFactoryTest {
                 assertThat(p.getPreference().getMatchFields().get(0).getValues())
                     .containsExactly("node-a"));
     var agent = pod.getSpec().getContainers().get(0);
-    var headerEnv =
-        agent.getEnv().stream()
-            .filter(e -> e.getName().equals("VMTASK_IMAGE_HEADER_0"))
-            .findFirst()
-            .orElseThrow();
-    assertThat(headerEnv.getValueFrom().getSecretKeyRef().getName()).isEqualTo("creds");
-    assertThat(env(agent, "VMTASK_TASK"))
-        .contains("\"env\":\"VMTASK_IMAGE_HEADER_0\"")
-        .doesNotContain("token");
+    assertThat(agent.getEnv())
+        .as("header values reach the node daemon only, never the pod")
+        .allSatisfy(
+            e ->
+                assertThat(e.getValueFrom() == null || e.getValueFrom().getSecretKeyRef() == null)
+                    .isTrue());
+    var csi = volume(pod, "image").getCsi();
+    assertThat(csi.getNodePublishSecretRef().getName()).isEqualTo("creds");
+    assertThat(csi.getVolumeAttributes())
+        .containsEntry("header.0.name", header.getName())
+        .containsEntry("header.0.secretKey", "token");
+    assertThat(env(agent, "VMTASK_TASK")).doesNotContain("token").doesNotContain("creds");
   }
 
   @Test

@@ -1,0 +1,97 @@
+package dev.vmtask.operator.pod;
+
+import dev.vmtask.api.image.HttpHeader;
+import dev.vmtask.api.image.ImageFormat;
+import dev.vmtask.api.image.VMImage;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code images.vmtask.dev} inline CSI volume that brings a VMImage into an agent pod: the node
+ * daemon fetches the image into its cache unless there and mounts it read-only (docs/install.md).
+ * Header values reach the daemon only, through the volume's {@code nodePublishSecretRef}: the
+ * kubelet reads that Secret, so neither the pod nor the daemon's credentials see it.
+ */
+final class ImageVolume {
+  static final String DRIVER = "images.vmtask.dev";
+  static final String NAME = "image";
+  static final String MOUNT_PATH = "/image";
+
+  /** Assumed when the image has not been measured yet. */
+  static final long DEFAULT_VIRTUAL_BYTES = 10L << 30;
+
+  private static final long GIB = 1L << 30;
+  private static final KubernetesSerialization JSON = new KubernetesSerialization();
+
+  private ImageVolume() {}
+
+  static Volume of(VMImage image) {
+    var http = image.getSpec().getSource().getHttp();
+    Map<String, String> attributes = new LinkedHashMap<>();
+    attributes.put("url", http.getUrl());
+    String sha256 = ImageSource.expectedSha256(image);
+    if (sha256 != null) {
+      attributes.put("sha256", sha256);
+    }
+    ImageFormat format = image.getSpec().getFormat();
+    attributes.put("format", format == null ? "auto" : formatId(format));
+    List<HttpHeader> headers = http.getHeaders() == null ? List.of() : http.getHeaders();
+    for (int i = 0; i < headers.size(); i++) {
+      attributes.put("header." + i + ".name", headers.get(i).getName());
+      attributes.put(
+          "header." + i + ".secretKey", headers.get(i).getValueFrom().getSecretKeyRef().getKey());
+    }
+    VolumeBuilder volume =
+        new VolumeBuilder()
+            .withName(NAME)
+            .withNewCsi()
+            .withDriver(DRIVER)
+            .withReadOnly(true)
+            .withVolumeAttributes(attributes)
+            .endCsi();
+    if (!headers.isEmpty()) {
+      // One Secret for all headers: the CRD's validation guarantees it.
+      String secret = headers.get(0).getValueFrom().getSecretKeyRef().getName();
+      volume.editCsi().withNewNodePublishSecretRef(secret).endCsi();
+    }
+    return volume.build();
+  }
+
+  static VolumeMount mount() {
+    return new VolumeMountBuilder()
+        .withName(NAME)
+        .withMountPath(MOUNT_PATH)
+        .withReadOnly(true)
+        .build();
+  }
+
+  /**
+   * The most a VM's overlay (and the pod's other scratch files) may take: the image's virtual size,
+   * which a guest can fill at most, plus 1 GiB for the config drive, screenshot and logs.
+   */
+  static Quantity scratchLimit(VMImage image) {
+    return new Quantity(Long.toString(virtualBytes(image) + GIB));
+  }
+
+  /** What a VM usually writes: 1 GiB plus an eighth of its disk. */
+  static Quantity scratchRequest(VMImage image) {
+    return new Quantity(Long.toString(GIB + virtualBytes(image) / 8));
+  }
+
+  private static long virtualBytes(VMImage image) {
+    Long v = image.getStatus() == null ? null : image.getStatus().getVirtualSizeBytes();
+    return v == null || v <= 0 ? DEFAULT_VIRTUAL_BYTES : v;
+  }
+
+  /** The format's name in the API ({@code tar.zst}, ...), as the daemon reads it. */
+  private static String formatId(ImageFormat format) {
+    return JSON.asJson(format).replace("\"", "");
+  }
+}
