@@ -7,6 +7,7 @@ PACKAGES=(
   containerd runc containernetworking-plugins # the node's container runtime and pod network
   iptables conntrack iproute2 kmod           # kube-proxy, bridge and masquerade rules
   openssl curl util-linux procps              # PKI, health checks, setsid/flock, sysctl
+  mount                                       # the kubelet root as a shared mount
   buildah umoci skopeo debootstrap            # images without a registry or Docker engine
   gcc libc6-dev                               # the static pause binary
   tar ca-certificates
