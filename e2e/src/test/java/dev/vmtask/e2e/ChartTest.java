@@ -61,6 +61,8 @@ class ChartTest {
             "ServiceAccount",
             "ClusterRole",
             "ClusterRoleBinding",
+            "ClusterRole",
+            "ClusterRoleBinding",
             "Service",
             "Deployment",
             "ServiceAccount",
@@ -125,7 +127,8 @@ class ChartTest {
     RenderedChart chart = render(Map.of("replicaCount", 2));
     List<PolicyRule> rules =
         Stream.concat(
-                chart.named(ClusterRole.class, RELEASE).getRules().stream(),
+                Stream.of(RELEASE, RELEASE + "-nodes")
+                    .flatMap(name -> chart.named(ClusterRole.class, name).getRules().stream()),
                 chart.all(Role.class).stream().flatMap(r -> r.getRules().stream()))
             .toList();
 
@@ -156,6 +159,11 @@ class ChartTest {
         .containsExactlyInAnyOrder("get", "list", "watch", "create", "delete");
     assertThat(grants(rules, "", "nodes")).containsExactlyInAnyOrder("list", "watch");
     assertThat(grants(rules, "events.k8s.io", "events")).containsExactly("create");
+    assertThat(grants(rules, "", "events")).containsExactlyInAnyOrder("list", "watch");
+    assertThat(chart.named(ClusterRole.class, RELEASE + "-nodes").getRules())
+        .as("the only cluster-scoped grant")
+        .flatExtracting(PolicyRule::getResources)
+        .containsExactly("nodes");
     assertThat(grants(rules, "coordination.k8s.io", "leases"))
         .containsExactlyInAnyOrder("create", "get", "update", "patch");
     assertThat(chart.named(ClusterRole.class, RELEASE).getRules())
@@ -172,6 +180,32 @@ class ChartTest {
               assertThat(s.getKind()).isEqualTo("ServiceAccount");
               assertThat(s.getName()).isEqualTo(RELEASE);
               assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
+            });
+  }
+
+  @Test
+  void watchNamespacesBindTheOperatorsRulesInThoseNamespacesOnly() {
+    Map<String, Object> values = new TreeMap<>();
+    values.put("watchNamespaces[0]", "ci");
+    values.put("watchNamespaces[1]", "builds");
+    RenderedChart chart = render(values);
+
+    assertThat(chart.all(ClusterRoleBinding.class))
+        .extracting(b -> b.getRoleRef().getName())
+        .as("only nodes (and the node daemon) stay cluster-wide")
+        .containsExactlyInAnyOrder(RELEASE + "-nodes", RELEASE + "-node");
+    assertThat(chart.all(RoleBinding.class))
+        .filteredOn(b -> b.getRoleRef().getName().equals(RELEASE))
+        .extracting(b -> b.getMetadata().getNamespace())
+        .containsExactlyInAnyOrder("ci", "builds");
+    assertThat(chart.all(RoleBinding.class))
+        .filteredOn(b -> b.getRoleRef().getName().equals(RELEASE))
+        .allSatisfy(
+            b -> {
+              assertThat(b.getRoleRef().getKind()).isEqualTo("ClusterRole");
+              assertThat(b.getSubjects())
+                  .singleElement()
+                  .satisfies(s -> assertThat(s.getNamespace()).isEqualTo(NAMESPACE));
             });
   }
 

@@ -31,10 +31,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Main {
   /**
-   * How long a publish waits for its image before telling the kubelet to come back: under the
-   * kubelet's two-minute limit on a CSI call, so the pod's events show the progress.
+   * How long a publish waits for its image before telling the kubelet to come back with the
+   * progress, which its FailedMount event carries to the task's status: well under the kubelet's
+   * two-minute limit on a CSI call, and short enough that a long download shows progress early.
    */
-  private static final Duration PUBLISH_WAIT = Duration.ofSeconds(100);
+  private static final Duration PUBLISH_WAIT = Duration.ofSeconds(20);
 
   private static final String VERSION = "0.1.0";
 

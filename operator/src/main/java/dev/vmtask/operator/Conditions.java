@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** KEP-1623 conditions whose lastTransitionTime moves only when their status flips. */
 public final class Conditions {
@@ -35,6 +36,12 @@ public final class Conditions {
       result.add(condition(type, value, reason, message, generation, now.toString()));
     }
     return result;
+  }
+
+  public static Optional<Condition> find(List<Condition> conditions, String type) {
+    return conditions == null
+        ? Optional.empty()
+        : conditions.stream().filter(c -> type.equals(c.getType())).findFirst();
   }
 
   public static boolean isTrue(List<Condition> conditions, String type) {

@@ -4,9 +4,9 @@ package dev.vmtask.api.task;
 public enum TaskPhase {
   /** Waiting for its image, its pod to be scheduled, or a retry's backoff. */
   Pending,
-  /** The pod is bound to a node; the agent is starting (image fetch). */
+  /** The pod is bound to a node; its image volume is set up and the agent starts. */
   Scheduled,
-  /** The agent runs: image fetch, VM boot, until the guest fetches its command. */
+  /** The agent runs: VM boot, until the guest fetches its command. */
   Booting,
   /** The guest runs the command. */
   Running,

@@ -18,6 +18,8 @@ public enum TaskReason {
   Evicted("the kubelet evicted the pod (node pressure)", true),
   OOMKilled("the pod exceeded its memory limit", true),
   PodFailed("the pod failed without a report from the agent", true),
+  // Not retried: the same pod would be refused again (Pod Security, a LimitRange, a name taken).
+  PodRejected("the API server refused the task's pod for good (see message)", false),
   // Not retried: no attempt can run until a node's KVM verdict changes.
   KvmUnavailable("acceleration kvm, and no VM node offers devices.vmtask.dev/kvm", false);
 

@@ -1,6 +1,7 @@
 package dev.vmtask.operator.image;
 
 import dev.vmtask.api.image.VMImage;
+import dev.vmtask.operator.pod.MountEventSource;
 import dev.vmtask.operator.pod.PodLabels;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -28,7 +29,11 @@ final class ImageEventSources {
             .withOnAddFilter(ImageEventSources::concernsImage)
             .withOnUpdateFilter((n, o) -> !Objects.equals(phase(n), phase(o)) && concernsImage(n))
             .build();
-    return List.of(new InformerEventSource<>(pods, context));
+    var podSource = new InformerEventSource<>(pods, context);
+    return List.of(
+        podSource,
+        MountEventSource.create(
+            "image-mount-events", VMImage.class, podSource, ImageEventSources::imageOf, context));
   }
 
   private static Set<ResourceID> imageOf(Pod pod) {

@@ -2,6 +2,7 @@ package dev.vmtask.operator.image;
 
 import dev.vmtask.api.image.VMImage;
 import dev.vmtask.operator.pod.FetchPodFactory;
+import dev.vmtask.operator.pod.PodCreation;
 import dev.vmtask.operator.pod.PodNames;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -31,7 +32,8 @@ final class ImagePrefetch {
       String name = node.getMetadata().getName();
       String podName = PodNames.prefetchPod(image.getMetadata().getName(), generation, name);
       if (!holding.contains(name) && !pods.containsKey(podName)) {
-        VMImageReconciler.create(factory.prefetch(image, name), context);
+        // A refused prefetch is tried again at the next rescan; the image itself is unaffected.
+        PodCreation.create(context.getClient(), factory.prefetch(image, name), image);
       }
     }
     return VMImageReconciler.PREFETCH_RESCAN;

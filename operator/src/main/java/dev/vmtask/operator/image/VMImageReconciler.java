@@ -7,13 +7,15 @@ import dev.vmtask.api.task.TaskReason;
 import dev.vmtask.operator.EventRecorder;
 import dev.vmtask.operator.OperatorConfig;
 import dev.vmtask.operator.pod.FetchPodFactory;
+import dev.vmtask.operator.pod.PodCreation;
 import dev.vmtask.operator.pod.PodLabels;
 import dev.vmtask.operator.pod.PodNames;
 import dev.vmtask.operator.pod.PodObservation;
 import dev.vmtask.operator.pod.PodObserver;
+import dev.vmtask.operator.pod.PodWaiting;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -101,13 +103,25 @@ public class VMImageReconciler implements Reconciler<VMImage> {
     String name = PodNames.fetchPod(image.getMetadata().getName(), generation);
     Pod pod = pods.get(name);
     if (pod == null) {
-      create(fetchPods.validation(image), context);
-      next.fetching("fetch pod " + name + " created");
+      PodCreation.Result created =
+          PodCreation.create(context.getClient(), fetchPods.validation(image), image);
+      switch (created.kind()) {
+        case CREATED -> next.fetching("fetch pod " + name + " created");
+        case REJECTED -> next.failed(TaskReason.PodRejected.name(), created.message());
+        case RETRY -> {
+          next.fetching(
+              "fetch pod " + name + " could not be created; retrying: " + created.message());
+          return FETCH_RETRY;
+        }
+      }
       return null;
     }
     PodObservation seen = PodObserver.observe(pod);
     if (!seen.finished()) {
-      next.fetching("fetch pod " + name + " is " + seen.phase());
+      next.fetching(
+          PodWaiting.of(pod, context.getSecondaryResources(Event.class))
+              .map(w -> "fetch pod " + name + " " + w.message())
+              .orElse("fetch pod " + name + " is " + seen.phase()));
       return null;
     }
     PodObservation.Outcome outcome = seen.outcome();
@@ -198,16 +212,6 @@ public class VMImageReconciler implements Reconciler<VMImage> {
       }
     }
     return uncollected;
-  }
-
-  static void create(Pod pod, Context<VMImage> context) {
-    try {
-      context.getClient().resource(pod).create();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 409) { // made before a restart, or not in the cache yet
-        throw e;
-      }
-    }
   }
 
   private UpdateControl<VMImage> write(VMImage image, VMImageStatus status, Duration recheck) {

@@ -6,7 +6,9 @@ import dev.vmtask.api.task.TaskPhase;
 import dev.vmtask.api.task.VirtualMachineTask;
 import dev.vmtask.operator.OperatorConfig;
 import dev.vmtask.operator.pod.AccelerationPlan;
+import dev.vmtask.operator.pod.MountEventSource;
 import dev.vmtask.operator.pod.PodLabels;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -25,7 +27,8 @@ import java.util.stream.Collectors;
 /**
  * What wakes a task up: its pods (found through their owner reference), its image (found through an
  * index of tasks by image name; only phase and spec changes of an image matter), and, for a task
- * waiting for a node's KVM verdict, a change of the VM nodes' verdicts or KVM devices.
+ * the kubelet's FailedMount events on its pods (download progress), and, for a task waiting for a
+ * node's KVM verdict, a change of the VM nodes' verdicts or KVM devices.
  */
 final class TaskEventSources {
   static final String BY_IMAGE = "vmtask.dev/by-image";
@@ -88,10 +91,27 @@ final class TaskEventSources {
                         .collect(Collectors.toSet()))
             .withOnUpdateFilter(TaskEventSources::kvmChanged)
             .build();
+    var podSource = new InformerEventSource<>(pods, context);
     return List.of(
-        new InformerEventSource<>(pods, context),
+        podSource,
+        MountEventSource.create(
+            "task-mount-events",
+            VirtualMachineTask.class,
+            podSource,
+            TaskEventSources::taskOf,
+            context),
         new InformerEventSource<>(images, context),
         new InformerEventSource<>(nodes, context));
+  }
+
+  private static Set<ResourceID> taskOf(Pod pod) {
+    var owners = pod.getMetadata().getOwnerReferences();
+    return owners == null
+        ? Set.of()
+        : owners.stream()
+            .filter(o -> HasMetadata.getKind(VirtualMachineTask.class).equals(o.getKind()))
+            .map(o -> new ResourceID(o.getName(), pod.getMetadata().getNamespace()))
+            .collect(Collectors.toSet());
   }
 
   /** The VM nodes as the operator last saw them. */

@@ -4,10 +4,23 @@ import dev.vmtask.api.task.TaskPhase;
 import dev.vmtask.api.task.VirtualMachineTask;
 import dev.vmtask.api.task.VirtualMachineTaskStatus;
 import dev.vmtask.operator.EventRecorder;
+import dev.vmtask.operator.pod.PodWaiting;
+import io.fabric8.kubernetes.api.model.Condition;
 import java.util.Objects;
+import java.util.Set;
 
-/** One Event per phase change (and per new attempt), with the reason when there is one. */
+/**
+ * One Event per phase change (and per new attempt), with the reason when there is one; and one per
+ * change of what a waiting task waits for (the scheduler, a download, a volume, the kubelet).
+ */
 final class TaskEvents {
+  /** Waits that are progress, not trouble. */
+  private static final Set<String> NORMAL_WAITS =
+      Set.of(PodWaiting.FETCHING_IMAGE, "ImageNotReady", TaskEventSources.KVM_VERDICT_PENDING);
+
+  /** The phase's usual wait, and waits that have an event of their own. */
+  private static final Set<String> QUIET_WAITS = Set.of("PodPending", "Scheduled", "BackoffWait");
+
   private TaskEvents() {}
 
   static void transition(
@@ -21,15 +34,52 @@ final class TaskEvents {
     boolean newRetry =
         next.getNextAttemptTime() != null
             && !next.getNextAttemptTime().equals(old == null ? null : old.getNextAttemptTime());
-    if (from == next.getPhase() && !newAttempt && !newRetry) {
+    if (from != next.getPhase() || newAttempt || newRetry) {
+      String reason = next.getReason() == null ? next.getPhase().name() : next.getReason().name();
+      String note = next.getPhase() + ": " + next.getMessage();
+      if (next.getPhase() == TaskPhase.Failed || newRetry) {
+        events.warning(task, reason, next.getPhase().name(), note);
+      } else {
+        events.normal(task, reason, next.getPhase().name(), note);
+      }
+    }
+    waitChanged(events, task, old, next);
+  }
+
+  private static void waitChanged(
+      EventRecorder events,
+      VirtualMachineTask task,
+      VirtualMachineTaskStatus old,
+      VirtualMachineTaskStatus next) {
+    String reason = waitReason(next);
+    if (reason == null || QUIET_WAITS.contains(reason) || reason.equals(waitReason(old))) {
       return;
     }
-    String reason = next.getReason() == null ? next.getPhase().name() : next.getReason().name();
-    String note = next.getPhase() + ": " + next.getMessage();
-    if (next.getPhase() == TaskPhase.Failed || newRetry) {
-      events.warning(task, reason, next.getPhase().name(), note);
+    if (NORMAL_WAITS.contains(reason)) {
+      events.normal(task, reason, "Wait", next.getMessage());
     } else {
-      events.normal(task, reason, next.getPhase().name(), note);
+      events.warning(task, reason, "Wait", next.getMessage());
     }
+  }
+
+  /** What the condition of the step a task waits for says: scheduling, or its agent starting. */
+  private static String waitReason(VirtualMachineTaskStatus status) {
+    if (status == null || status.getPhase() == null) {
+      return null;
+    }
+    String type =
+        switch (status.getPhase()) {
+          case Pending -> TaskStatusUpdates.SCHEDULED;
+          case Scheduled -> TaskStatusUpdates.RUNNING;
+          default -> null;
+        };
+    if (type == null || status.getConditions() == null) {
+      return null;
+    }
+    return status.getConditions().stream()
+        .filter(c -> type.equals(c.getType()) && "False".equals(c.getStatus()))
+        .map(Condition::getReason)
+        .findFirst()
+        .orElse(null);
   }
 }

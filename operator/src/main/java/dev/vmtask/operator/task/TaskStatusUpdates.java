@@ -11,13 +11,18 @@ import dev.vmtask.api.task.VirtualMachineTaskSpec;
 import dev.vmtask.api.task.VirtualMachineTaskStatus;
 import dev.vmtask.operator.Conditions;
 import dev.vmtask.operator.pod.AccelerationPlan;
+import dev.vmtask.operator.pod.PodCreation;
 import dev.vmtask.operator.pod.PodObservation;
+import dev.vmtask.operator.pod.PodWaiting;
 import dev.vmtask.operator.pod.TerminationReport;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The next status of a task, built on a copy of the current one. Each method is one kind of
@@ -28,12 +33,20 @@ final class TaskStatusUpdates {
   static final String RUNNING = "Running";
   static final String COMPLETE = "Complete";
   static final String FAILED = "Failed";
+  static final String POD_CREATE_FAILED = "PodCreateFailed";
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
   private final VirtualMachineTaskStatus status;
   private final long generation;
   private final Instant now;
-  private String waitReason = "PodPending";
+
+  /** Why a task without a running agent waits; null for the phase's usual wait. */
+  private String waitReason;
+
+  /** Why the latest try to create the attempt's pod was refused; null if it was not. */
+  private String createRefusal;
+
+  private boolean podCreated;
 
   TaskStatusUpdates(VirtualMachineTaskStatus current, long generation, Instant now) {
     this.status = current == null ? new VirtualMachineTaskStatus() : JSON.clone(current);
@@ -49,7 +62,32 @@ final class TaskStatusUpdates {
     return this;
   }
 
+  /**
+   * The API server refused the attempt's pod for now; returns when to try again, later the longer
+   * refusals have lasted.
+   */
+  Duration createRefused(String podName, String message) {
+    status.setPhase(TaskPhase.Pending);
+    status.setMessage("pod " + podName + " could not be created; retrying: " + message);
+    waitReason = "FailedCreate";
+    createRefusal = message;
+    Instant since =
+        status.getConditions() == null
+            ? now
+            : status.getConditions().stream()
+                .filter(c -> POD_CREATE_FAILED.equals(c.getType()) && "True".equals(c.getStatus()))
+                .map(c -> Instant.parse(c.getLastTransitionTime()))
+                .findFirst()
+                .orElse(now);
+    return PodCreation.retryAfter(Duration.between(since, now));
+  }
+
+  TaskPhase phase() {
+    return status.getPhase() == null ? TaskPhase.Pending : status.getPhase();
+  }
+
   TaskStatusUpdates podCreated(String podName, int attempt) {
+    podCreated = true;
     status.setPhase(TaskPhase.Pending);
     status.setAttempts(attempt);
     status.setPodName(podName);
@@ -96,19 +134,32 @@ final class TaskStatusUpdates {
     return "pod " + podName + " is waiting for a node";
   }
 
-  /** A pod that has not finished: Pending, Scheduled, Booting or Running. */
-  TaskStatusUpdates observed(PodObservation pod) {
+  /**
+   * A pod that has not finished: Pending, Scheduled, Booting or Running. {@code waiting} says what
+   * holds a pod that has no running agent yet (the scheduler, the kubelet, the image download).
+   */
+  TaskStatusUpdates observed(PodObservation pod, Optional<PodWaiting.Waiting> waiting) {
     status.setPhase(pod.phase());
     if (pod.nodeName() != null) {
       status.setNodeName(pod.nodeName());
     }
+    String podName = status.getPodName();
     status.setMessage(
         switch (pod.phase()) {
-          case Pending -> waitingForNode(status.getPodName());
-          case Scheduled -> "pod " + status.getPodName() + " is starting on " + pod.nodeName();
-          case Booting -> "the agent is fetching the image and booting the VM";
+          case Pending ->
+              waiting
+                  .map(w -> "pod " + podName + " " + w.message())
+                  .orElse(waitingForNode(podName));
+          case Scheduled ->
+              waiting
+                  .map(w -> "pod " + podName + " " + w.message())
+                  .orElse("pod " + podName + " is starting on " + pod.nodeName());
+          case Booting -> "the agent is booting the VM";
           default -> "the guest is running the command";
         });
+    if (pod.phase() == TaskPhase.Pending || pod.phase() == TaskPhase.Scheduled) {
+      waiting.ifPresent(w -> waitReason = w.reason());
+    }
     return this;
   }
 
@@ -192,7 +243,7 @@ final class TaskStatusUpdates {
             c,
             SCHEDULED,
             scheduled,
-            scheduled ? "PodScheduled" : waitReason,
+            scheduled ? "PodScheduled" : Objects.requireNonNullElse(waitReason, "PodPending"),
             scheduled ? "on node " + status.getNodeName() : status.getMessage(),
             generation,
             now);
@@ -201,7 +252,9 @@ final class TaskStatusUpdates {
             c,
             RUNNING,
             phase == TaskPhase.Running,
-            phase == TaskPhase.Running ? "GuestRunning" : phase.name(),
+            phase == TaskPhase.Running
+                ? "GuestRunning"
+                : scheduled && waitReason != null ? waitReason : phase.name(),
             status.getMessage(),
             generation,
             now);
@@ -217,6 +270,18 @@ final class TaskStatusUpdates {
     c =
         Conditions.put(
             c, FAILED, phase == TaskPhase.Failed, failure, status.getMessage(), generation, now);
+    // Only once a creation was refused: True while refusals last, False from the next pod on.
+    if (createRefusal != null || podCreated && Conditions.find(c, POD_CREATE_FAILED).isPresent()) {
+      c =
+          Conditions.put(
+              c,
+              POD_CREATE_FAILED,
+              createRefusal != null,
+              createRefusal != null ? "FailedCreate" : "PodCreated",
+              createRefusal != null ? createRefusal : "pod " + status.getPodName() + " created",
+              generation,
+              now);
+    }
     status.setConditions(c);
     return status;
   }

@@ -10,13 +10,15 @@ import dev.vmtask.api.task.VirtualMachineTaskStatus;
 import dev.vmtask.operator.EventRecorder;
 import dev.vmtask.operator.OperatorConfig;
 import dev.vmtask.operator.pod.AccelerationPlan;
+import dev.vmtask.operator.pod.PodCreation;
 import dev.vmtask.operator.pod.PodObservation;
 import dev.vmtask.operator.pod.PodObserver;
+import dev.vmtask.operator.pod.PodWaiting;
 import dev.vmtask.operator.pod.ResolvedMachine;
 import dev.vmtask.operator.pod.TaskPodFactory;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -69,9 +71,12 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
     Duration recheck =
         switch (phase) {
           case Pending -> pending(task, attempts, next, context);
-          case Scheduled, Booting, Running -> active(task, attempts, next);
+          case Scheduled, Booting, Running -> active(task, attempts, next, context);
           case Succeeded, Failed -> finished(task, context);
         };
+    if (!phase.isFinished() && next.phase().isFinished()) {
+      recheck = ttl(task); // it finished now, with or without a pod
+    }
     return write(task, next.build(), recheck);
   }
 
@@ -91,11 +96,15 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
     if (attempts.latest() == 0 || attempts.latestPod() == null) {
       return start(task, Math.max(1, attempts.latest()), next, context);
     }
-    return observe(task, attempts.latest(), attempts.latestPod(), next);
+    return observe(task, attempts.latest(), attempts.latestPod(), next, context);
   }
 
   /** The pod was seen scheduled: follow it; if it vanished, its node (or someone) took it. */
-  private Duration active(VirtualMachineTask task, TaskAttempts attempts, TaskStatusUpdates next) {
+  private Duration active(
+      VirtualMachineTask task,
+      TaskAttempts attempts,
+      TaskStatusUpdates next,
+      Context<VirtualMachineTask> context) {
     Pod pod = attempts.latestPod();
     if (pod == null) {
       var lost =
@@ -107,7 +116,7 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
               null);
       return ended(task, lost, next);
     }
-    return observe(task, attempts.latest(), pod, next);
+    return observe(task, attempts.latest(), pod, next, context);
   }
 
   /** Delete the task once its TTL has passed. */
@@ -167,25 +176,33 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
       return null;
     }
     Pod pod = pods.create(task, image, machine, attempt, plan);
-    try {
-      context.getClient().resource(pod).create();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 409) { // 409: made before a restart or not yet in the cache
-        throw e;
+    PodCreation.Result created = PodCreation.create(context.getClient(), pod, task);
+    return switch (created.kind()) {
+      case CREATED -> {
+        next.podCreated(pod.getMetadata().getName(), attempt).planned(plan);
+        yield null;
       }
-    }
-    next.podCreated(pod.getMetadata().getName(), attempt).planned(plan);
-    return null;
+      case REJECTED -> {
+        next.failedBeforePod(TaskReason.PodRejected, created.message());
+        yield null;
+      }
+      case RETRY -> next.createRefused(pod.getMetadata().getName(), created.message());
+    };
   }
 
-  private Duration observe(VirtualMachineTask task, int attempt, Pod pod, TaskStatusUpdates next) {
+  private Duration observe(
+      VirtualMachineTask task,
+      int attempt,
+      Pod pod,
+      TaskStatusUpdates next,
+      Context<VirtualMachineTask> context) {
     // The read status may predate this pod (a write not yet in the cache): the pod decides.
     next.onAttempt(attempt, pod);
     PodObservation seen = PodObserver.observe(pod);
     if (seen.finished()) {
       return ended(task, seen.outcome(), next.onNode(seen.nodeName()));
     }
-    next.observed(seen);
+    next.observed(seen, PodWaiting.of(pod, context.getSecondaryResources(Event.class)));
     return null;
   }
 
@@ -204,6 +221,10 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
           : Duration.between(clock.instant(), at);
     }
     next.finished(outcome, task.getSpec());
+    return null;
+  }
+
+  private static Duration ttl(VirtualMachineTask task) {
     Long ttl = task.getSpec().getTtlSecondsAfterFinished();
     return ttl == null ? null : Duration.ofSeconds(Math.max(ttl, 1));
   }

@@ -2,9 +2,13 @@ package dev.vmtask.operator.it;
 
 import io.fabric8.kubernetes.api.model.BindingBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Consumer;
@@ -59,6 +63,84 @@ public final class FakeKubelet {
                       .endState()
                       .build()));
         });
+  }
+
+  /** The agent container waits for the kubelet, as it does while its volumes are set up. */
+  void waiting(String pod, String reason, String message) {
+    status(
+        pod,
+        s -> {
+          s.setPhase("Pending");
+          s.setContainerStatuses(
+              List.of(
+                  agent()
+                      .withReady(false)
+                      .withNewState()
+                      .withNewWaiting()
+                      .withReason(reason)
+                      .withMessage(message)
+                      .endWaiting()
+                      .endState()
+                      .build()));
+        });
+  }
+
+  /** The scheduler's verdict on a pod it cannot place. */
+  void unschedulable(String pod, String message) {
+    status(
+        pod,
+        s -> {
+          s.setPhase("Pending");
+          s.setConditions(
+              List.of(
+                  new PodConditionBuilder()
+                      .withType("PodScheduled")
+                      .withStatus("False")
+                      .withReason("Unschedulable")
+                      .withMessage(message)
+                      .withLastTransitionTime(Instant.now().toString())
+                      .build()));
+        });
+  }
+
+  /**
+   * A FailedMount event as the kubelet records one (core/v1, one object per pod and message kind,
+   * updated in place as it repeats), with the driver's answer wrapped in the kubelet's words.
+   */
+  void mountFailed(String pod, String event, String driverMessage) {
+    Pod p = get(pod);
+    client
+        .v1()
+        .events()
+        .inNamespace(namespace)
+        .resource(
+            new EventBuilder()
+                .withNewMetadata()
+                .withName(pod + "." + event)
+                .endMetadata()
+                .withInvolvedObject(
+                    new ObjectReferenceBuilder()
+                        .withApiVersion("v1")
+                        .withKind("Pod")
+                        .withName(pod)
+                        .withNamespace(namespace)
+                        .withUid(p.getMetadata().getUid())
+                        .build())
+                .withReason("FailedMount")
+                .withType("Warning")
+                .withMessage(
+                    "MountVolume.SetUp failed for volume \"image\" : rpc error: code = Unavailable"
+                        + " desc = "
+                        + driverMessage)
+                .withNewSource()
+                .withComponent("kubelet")
+                .withHost(node)
+                .endSource()
+                .withFirstTimestamp(Instant.now().toString())
+                .withLastTimestamp(Instant.now().toString())
+                .withCount(1)
+                .build())
+        .createOr(NonDeletingOperation::update);
   }
 
   void running(String pod, boolean ready) {

@@ -1,5 +1,6 @@
 package dev.vmtask.operator.it;
 
+import dev.vmtask.api.image.ImagePhase;
 import dev.vmtask.api.image.VMImage;
 import dev.vmtask.api.task.VirtualMachineTask;
 import dev.vmtask.operator.Fixtures;
@@ -49,6 +50,20 @@ public final class ItCluster {
     image.getMetadata().setUid(null);
     image.getMetadata().setGeneration(null);
     return client.resource(image).create();
+  }
+
+  /** An image made Ready by its fetch pod's report, as a kubelet would write it. */
+  void readyImage(String name) {
+    createImage(name);
+    String pod = name + "-fetch-g1";
+    ItSupport.eventually().until(() -> pod(pod) != null);
+    kubelet.bind(pod);
+    kubelet.terminated(pod, 0, "Completed", FakeKubelet.report(0, "Completed", "fetched"));
+    ItSupport.eventually()
+        .until(
+            () ->
+                image(name).getStatus() != null
+                    && image(name).getStatus().getPhase() == ImagePhase.Ready);
   }
 
   VirtualMachineTask createTask(VirtualMachineTask task) {

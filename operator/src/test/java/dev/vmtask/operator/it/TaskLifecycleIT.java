@@ -40,7 +40,7 @@ class TaskLifecycleIT {
 
   @Test
   void aTaskGoesThroughEveryPhaseWithOnePod() {
-    readyImage("debian");
+    c.readyImage("debian");
     c.createTask(Fixtures.task(c.namespace, "build", "debian"));
     eventually().until(() -> c.pod("build-1") != null);
     assertThat(taskPods()).extracting(p -> p.getMetadata().getName()).containsExactly("build-1");
@@ -101,8 +101,67 @@ class TaskLifecycleIT {
   }
 
   @Test
+  void whatHoldsAPodUpReachesTheTaskStatusAndEvents() {
+    c.readyImage("debian");
+    c.createTask(Fixtures.task(c.namespace, "held", "debian"));
+    eventually().until(() -> c.pod("held-1") != null);
+    c.kubelet.unschedulable("held-1", "0/1 nodes are available: 1 Insufficient memory.");
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(condition("held", "Scheduled").getReason()).isEqualTo("Unschedulable");
+              assertThat(c.task("held").getStatus().getMessage())
+                  .isEqualTo(
+                      "pod held-1 cannot be scheduled yet: 0/1 nodes are available: 1"
+                          + " Insufficient memory.");
+            });
+
+    c.kubelet.bind("held-1");
+    c.kubelet.waiting("held-1", "ContainerCreating", null);
+    c.kubelet.mountFailed("held-1", "fetch", "fetching the image: 42 % (12 MiB) after 20 s");
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(c.task("held").getStatus().getPhase()).isEqualTo(TaskPhase.Scheduled);
+              assertThat(condition("held", "Running").getReason()).isEqualTo("FetchingImage");
+              assertThat(c.task("held").getStatus().getMessage())
+                  .isEqualTo(
+                      "pod held-1 waits for the node to fetch its image: 42 % (12 MiB) after 20 s");
+            });
+    // The kubelet updates its event as the download goes on: the status follows.
+    c.kubelet.mountFailed("held-1", "fetch", "fetching the image: 87 % (25 MiB) after 41 s");
+    eventually()
+        .untilAsserted(
+            () -> assertThat(c.task("held").getStatus().getMessage()).contains("87 % (25 MiB)"));
+
+    c.kubelet.waiting("held-1", "CreateContainerConfigError", "secret \"creds\" not found");
+    eventually()
+        .untilAsserted(
+            () -> {
+              assertThat(condition("held", "Running").getReason())
+                  .isEqualTo("CreateContainerConfigError");
+              assertThat(c.task("held").getStatus().getMessage())
+                  .endsWith(
+                      "cannot start its agent container: CreateContainerConfigError: secret"
+                          + " \"creds\" not found");
+            });
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(c.events())
+                    .extracting(e -> e.getReason())
+                    .contains("Unschedulable", "FetchingImage", "CreateContainerConfigError"));
+    // One event per kind of wait, not one per progress update.
+    assertThat(c.events()).filteredOn(e -> "FetchingImage".equals(e.getReason())).hasSize(1);
+
+    c.kubelet.running("held-1", false);
+    awaitPhase("held", TaskPhase.Booting);
+    assertThat(c.task("held").getStatus().getMessage()).isEqualTo("the agent is booting the VM");
+  }
+
+  @Test
   void everyFailureReasonIsReported() {
-    readyImage("img");
+    c.readyImage("img");
     for (String name : List.of("nonzero", "oom", "evicted", "deadline", "garbage", "lost")) {
       c.createTask(Fixtures.task(c.namespace, name, "img"));
     }
@@ -141,7 +200,7 @@ class TaskLifecycleIT {
                   .isEqualTo("VMImage later does not exist");
             });
     assertThat(taskPods()).isEmpty();
-    readyImage("later");
+    c.readyImage("later");
     eventually().until(() -> c.pod("waits-1") != null);
   }
 
@@ -165,7 +224,7 @@ class TaskLifecycleIT {
 
   @Test
   void aMachineBeyondTheNodeLimitFailsWithoutAPod() {
-    readyImage("img");
+    c.readyImage("img");
     VirtualMachineTask task = Fixtures.task(c.namespace, "huge", "img");
     Machine m = new Machine();
     m.setCpus(16); // RunningOperator sets VMTASK_NODE_MAX_CPUS=8
@@ -180,7 +239,7 @@ class TaskLifecycleIT {
 
   @Test
   void failedAttemptsAreRetriedWithBackoffUpToTheLimit() {
-    readyImage("img");
+    c.readyImage("img");
     VirtualMachineTask task = Fixtures.task(c.namespace, "flaky", "img");
     task.getSpec().setBackoffLimit(1);
     c.createTask(task);
@@ -228,7 +287,7 @@ class TaskLifecycleIT {
 
   @Test
   void finishedTasksAreDeletedAfterTheirTtl() {
-    readyImage("img");
+    c.readyImage("img");
     VirtualMachineTask task = Fixtures.task(c.namespace, "brief", "img");
     task.getSpec().setTtlSecondsAfterFinished(2L);
     c.createTask(task);
@@ -243,7 +302,7 @@ class TaskLifecycleIT {
 
   @Test
   void restartingTheOperatorMidFlightMakesNoSecondPodAndLosesNoTransition() {
-    readyImage("img");
+    c.readyImage("img");
     c.createTask(Fixtures.task(c.namespace, "steady", "img"));
     eventually().until(() -> c.pod("steady-1") != null);
     it.stopOperator();
@@ -269,19 +328,6 @@ class TaskLifecycleIT {
     assertThat(taskPods())
         .extracting(p -> p.getMetadata().getName())
         .containsExactlyInAnyOrder("steady-1", "late-1");
-  }
-
-  private void readyImage(String name) {
-    c.createImage(name);
-    String pod = name + "-fetch-g1";
-    eventually().until(() -> c.pod(pod) != null);
-    c.kubelet.bind(pod);
-    c.kubelet.terminated(pod, 0, "Completed", FakeKubelet.report(0, "Completed", "fetched"));
-    eventually()
-        .until(
-            () ->
-                c.image(name).getStatus() != null
-                    && c.image(name).getStatus().getPhase() == ImagePhase.Ready);
   }
 
   private List<Pod> taskPods() {

@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import java.time.Instant;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class TaskStatusUpdatesTest {
@@ -67,7 +68,7 @@ class TaskStatusUpdatesTest {
     VirtualMachineTaskStatus s =
         new TaskStatusUpdates(null, 1, T1)
             .onAttempt(1, pod)
-            .observed(new PodObservation(TaskPhase.Pending, null, null))
+            .observed(new PodObservation(TaskPhase.Pending, null, null), Optional.empty())
             .build();
     assertThat(s.getPodName()).isEqualTo("t-1");
     assertThat(s.getAttempts()).isEqualTo(1);
@@ -81,7 +82,7 @@ class TaskStatusUpdatesTest {
     assertThat(condition(s, "Scheduled").getReason()).isEqualTo("PodPending");
     s =
         new TaskStatusUpdates(s, 1, T1)
-            .observed(new PodObservation(TaskPhase.Running, "node-a", null))
+            .observed(new PodObservation(TaskPhase.Running, "node-a", null), Optional.empty())
             .build();
     assertThat(condition(s, "Scheduled").getStatus()).isEqualTo("True");
     assertThat(condition(s, "Running").getLastTransitionTime()).isEqualTo(T1.toString());
