@@ -1,14 +1,17 @@
 package dev.vmtask.operator;
 
+import dev.vmtask.operator.pod.PodNames;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.MicroTime;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.events.v1.Event;
 import io.fabric8.kubernetes.api.model.events.v1.EventBuilder;
+import io.fabric8.kubernetes.api.model.events.v1.EventSeries;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -25,6 +28,7 @@ public final class EventRecorder implements AutoCloseable {
   public static final String CONTROLLER = "vmtask.dev/operator";
   private static final Logger log = LoggerFactory.getLogger(EventRecorder.class);
   private static final int NOTE_MAX = 1024;
+  private static final int NAME_MAX = 253;
   private static final DateTimeFormatter MICROS =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
 
@@ -63,7 +67,7 @@ public final class EventRecorder implements AutoCloseable {
     var event =
         new EventBuilder()
             .withNewMetadata()
-            .withName(meta.getName() + "." + UUID.randomUUID().toString().substring(0, 13))
+            .withName(name(regarding, type, reason, action, note))
             .withNamespace(meta.getNamespace())
             .endMetadata()
             .withRegarding(
@@ -85,11 +89,45 @@ public final class EventRecorder implements AutoCloseable {
     executor.execute(
         () -> {
           try {
-            client.events().v1().events().inNamespace(meta.getNamespace()).resource(event).create();
+            post(event);
           } catch (RuntimeException e) {
             log.debug("could not post event {} for {}: {}", reason, meta.getName(), e.getMessage());
           }
         });
+  }
+
+  /** Creates the event, or, when the same one was posted before, counts it in its series. */
+  private void post(Event event) {
+    var events = client.events().v1().events().inNamespace(event.getMetadata().getNamespace());
+    try {
+      events.resource(event).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      events
+          .withName(event.getMetadata().getName())
+          .edit(
+              seen -> {
+                int count = seen.getSeries() == null ? 1 : seen.getSeries().getCount();
+                seen.setSeries(new EventSeries(count + 1, event.getEventTime()));
+                return seen;
+              });
+    }
+  }
+
+  /**
+   * The same event about the same object always has the same name, so a repeat is counted in the
+   * first one's series (as client-go's recorder does) instead of adding an object.
+   */
+  static String name(
+      HasMetadata regarding, String type, String reason, String action, String note) {
+    var meta = regarding.getMetadata();
+    String key = String.join("\n", meta.getUid(), type, reason, action, String.valueOf(note));
+    String hash = PodNames.hash(key);
+    String base = meta.getName();
+    int room = NAME_MAX - hash.length() - 1;
+    return (base.length() > room ? base.substring(0, room) : base) + "." + hash;
   }
 
   @Override

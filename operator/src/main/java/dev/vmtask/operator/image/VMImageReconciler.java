@@ -6,6 +6,7 @@ import dev.vmtask.api.image.VMImageStatus;
 import dev.vmtask.api.task.TaskReason;
 import dev.vmtask.operator.EventRecorder;
 import dev.vmtask.operator.OperatorConfig;
+import dev.vmtask.operator.StatusWriter;
 import dev.vmtask.operator.pod.FetchPodFactory;
 import dev.vmtask.operator.pod.PodCreation;
 import dev.vmtask.operator.pod.PodLabels;
@@ -14,9 +15,7 @@ import dev.vmtask.operator.pod.PodObservation;
 import dev.vmtask.operator.pod.PodObserver;
 import dev.vmtask.operator.pod.PodWaiting;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -51,7 +50,6 @@ public class VMImageReconciler implements Reconciler<VMImage> {
 
   private static final Set<TaskReason> INFRASTRUCTURE_FAILURES =
       Set.of(TaskReason.NodeLost, TaskReason.Evicted);
-  private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
   private final FetchPodFactory fetchPods;
   private final EventRecorder events;
@@ -87,7 +85,7 @@ public class VMImageReconciler implements Reconciler<VMImage> {
       // Our own status write does not wake us (generation-aware), so come back to collect.
       recheck = COLLECT_AGAIN;
     }
-    return write(image, next.build(), recheck);
+    return write(image, next.build(), context, recheck);
   }
 
   /** Until this generation has an outcome: run its fetch pod and read the outcome from it. */
@@ -214,28 +212,22 @@ public class VMImageReconciler implements Reconciler<VMImage> {
     return uncollected;
   }
 
-  private UpdateControl<VMImage> write(VMImage image, VMImageStatus status, Duration recheck) {
+  /** The status, written when it changed (see StatusWriter); an event once it is written. */
+  private UpdateControl<VMImage> write(
+      VMImage image, VMImageStatus status, Context<VMImage> context, Duration recheck) {
     VMImageStatus old = image.getStatus();
-    UpdateControl<VMImage> control;
-    if (old != null && JSON.asJson(old).equals(JSON.asJson(status))) {
-      control = UpdateControl.noUpdate();
-    } else {
-      if (old == null || old.getPhase() != status.getPhase()) {
-        if (status.getPhase() == ImagePhase.Failed) {
-          events.warning(image, "Failed", "Validate", status.getMessage());
-        } else {
-          events.normal(image, status.getPhase().name(), "Validate", status.getMessage());
-        }
-      }
-      VMImage fresh = new VMImage();
-      fresh.setMetadata(
-          new ObjectMetaBuilder()
-              .withName(image.getMetadata().getName())
-              .withNamespace(image.getMetadata().getNamespace())
-              .build());
-      fresh.setStatus(status);
-      control = UpdateControl.patchStatus(fresh);
+    return StatusWriter.write(
+        image, status, VMImage::new, context, () -> phaseEvent(image, old, status), recheck);
+  }
+
+  private void phaseEvent(VMImage image, VMImageStatus old, VMImageStatus status) {
+    if (old != null && old.getPhase() == status.getPhase()) {
+      return;
     }
-    return recheck == null ? control : control.rescheduleAfter(recheck);
+    if (status.getPhase() == ImagePhase.Failed) {
+      events.warning(image, "Failed", "Validate", status.getMessage());
+    } else {
+      events.normal(image, status.getPhase().name(), "Validate", status.getMessage());
+    }
   }
 }

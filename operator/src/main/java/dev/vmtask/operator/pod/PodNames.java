@@ -48,7 +48,8 @@ public final class PodNames {
     return cut + hash + suffix;
   }
 
-  static String hash(String s) {
+  /** Eight hex digits of the SHA-256 of {@code s}: a stable suffix that keeps names distinct. */
+  public static String hash(String s) {
     try {
       byte[] d = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(d).substring(0, HASH_CHARS);

@@ -40,6 +40,11 @@ final class TaskStatusUpdates {
   private final long generation;
   private final Instant now;
 
+  /** The phase and attempt as read, before this reconcile. */
+  private final TaskPhase readPhase;
+
+  private final int readAttempts;
+
   /** Why a task without a running agent waits; null for the phase's usual wait. */
   private String waitReason;
 
@@ -50,6 +55,8 @@ final class TaskStatusUpdates {
 
   TaskStatusUpdates(VirtualMachineTaskStatus current, long generation, Instant now) {
     this.status = current == null ? new VirtualMachineTaskStatus() : JSON.clone(current);
+    this.readPhase = phase();
+    this.readAttempts = attempts();
     this.generation = generation;
     this.now = now;
   }
@@ -80,6 +87,12 @@ final class TaskStatusUpdates {
                 .findFirst()
                 .orElse(now);
     return PodCreation.retryAfter(Duration.between(since, now));
+  }
+
+  /** Still waiting out a retry's backoff: the status says so, whatever woke the task. */
+  TaskStatusUpdates backingOff() {
+    waitReason = "BackoffWait";
+    return this;
   }
 
   TaskPhase phase() {
@@ -139,13 +152,18 @@ final class TaskStatusUpdates {
    * holds a pod that has no running agent yet (the scheduler, the kubelet, the image download).
    */
   TaskStatusUpdates observed(PodObservation pod, Optional<PodWaiting.Waiting> waiting) {
-    status.setPhase(pod.phase());
+    // Within one attempt a phase never goes back: a readiness flap does not undo Running.
+    TaskPhase phase =
+        attempts() == readAttempts && readPhase.compareTo(pod.phase()) > 0
+            ? readPhase
+            : pod.phase();
+    status.setPhase(phase);
     if (pod.nodeName() != null) {
       status.setNodeName(pod.nodeName());
     }
     String podName = status.getPodName();
     status.setMessage(
-        switch (pod.phase()) {
+        switch (phase) {
           case Pending ->
               waiting
                   .map(w -> "pod " + podName + " " + w.message())
@@ -157,7 +175,7 @@ final class TaskStatusUpdates {
           case Booting -> "the agent is booting the VM";
           default -> "the guest is running the command";
         });
-    if (pod.phase() == TaskPhase.Pending || pod.phase() == TaskPhase.Scheduled) {
+    if (phase == TaskPhase.Pending || phase == TaskPhase.Scheduled) {
       waiting.ifPresent(w -> waitReason = w.reason());
     }
     return this;

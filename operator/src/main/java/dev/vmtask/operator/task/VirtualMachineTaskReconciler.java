@@ -9,6 +9,7 @@ import dev.vmtask.api.task.VirtualMachineTask;
 import dev.vmtask.api.task.VirtualMachineTaskStatus;
 import dev.vmtask.operator.EventRecorder;
 import dev.vmtask.operator.OperatorConfig;
+import dev.vmtask.operator.StatusWriter;
 import dev.vmtask.operator.pod.AccelerationPlan;
 import dev.vmtask.operator.pod.PodCreation;
 import dev.vmtask.operator.pod.PodObservation;
@@ -17,9 +18,7 @@ import dev.vmtask.operator.pod.PodWaiting;
 import dev.vmtask.operator.pod.ResolvedMachine;
 import dev.vmtask.operator.pod.TaskPodFactory;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -40,7 +39,6 @@ import java.util.Objects;
 @ControllerConfiguration(name = VirtualMachineTaskReconciler.NAME)
 public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTask> {
   public static final String NAME = "virtualmachinetask";
-  private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
   private final OperatorConfig config;
   private final TaskPodFactory pods;
@@ -77,7 +75,7 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
     if (!phase.isFinished() && next.phase().isFinished()) {
       recheck = ttl(task); // it finished now, with or without a pod
     }
-    return write(task, next.build(), recheck);
+    return write(task, next.build(), context, recheck);
   }
 
   /** No pod yet, a pod not scheduled yet, or a retry waiting out its backoff. */
@@ -89,6 +87,7 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
     if (attempts.waitingToRetry()) {
       Instant at = Instant.parse(task.getStatus().getNextAttemptTime());
       if (clock.instant().isBefore(at)) {
+        next.backingOff();
         return Duration.between(clock.instant(), at);
       }
       return start(task, attempts.latest() + 1, next, context);
@@ -229,24 +228,19 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
     return ttl == null ? null : Duration.ofSeconds(Math.max(ttl, 1));
   }
 
-  /** SSA of a fresh object holding only the status, when it changed; events for transitions. */
+  /** The status, written when it changed (see StatusWriter); events once it is written. */
   private UpdateControl<VirtualMachineTask> write(
-      VirtualMachineTask task, VirtualMachineTaskStatus status, Duration recheck) {
+      VirtualMachineTask task,
+      VirtualMachineTaskStatus status,
+      Context<VirtualMachineTask> context,
+      Duration recheck) {
     VirtualMachineTaskStatus old = task.getStatus();
-    UpdateControl<VirtualMachineTask> control;
-    if (old != null && JSON.asJson(old).equals(JSON.asJson(status))) {
-      control = UpdateControl.noUpdate();
-    } else {
-      TaskEvents.transition(events, task, old, status);
-      VirtualMachineTask fresh = new VirtualMachineTask();
-      fresh.setMetadata(
-          new ObjectMetaBuilder()
-              .withName(task.getMetadata().getName())
-              .withNamespace(task.getMetadata().getNamespace())
-              .build());
-      fresh.setStatus(status);
-      control = UpdateControl.patchStatus(fresh);
-    }
-    return recheck == null ? control : control.rescheduleAfter(recheck);
+    return StatusWriter.write(
+        task,
+        status,
+        VirtualMachineTask::new,
+        context,
+        () -> TaskEvents.transition(events, task, old, status),
+        recheck);
   }
 }

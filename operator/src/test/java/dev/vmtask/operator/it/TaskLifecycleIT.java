@@ -160,6 +160,36 @@ class TaskLifecycleIT {
   }
 
   @Test
+  void aReadinessFlapDoesNotUndoRunning() {
+    c.readyImage("debian");
+    c.createTask(Fixtures.task(c.namespace, "flap", "debian"));
+    eventually().until(() -> c.pod("flap-1") != null);
+    c.kubelet.bind("flap-1");
+    c.kubelet.running("flap-1", true);
+    awaitPhase("flap", TaskPhase.Running);
+    String runningSince = condition("flap", "Running").getLastTransitionTime();
+
+    c.kubelet.running("flap-1", false);
+    // Wait until the operator has seen the flap: it wrote nothing, so wait for the pod's own event.
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(c.pod("flap-1").getStatus().getContainerStatuses().get(0).getReady())
+                    .isFalse());
+    c.kubelet.running("flap-1", true);
+    c.kubelet.terminated(
+        "flap-1", 0, "Completed", FakeKubelet.report(0, "Completed", "guest command exited 0"));
+    awaitPhase("flap", TaskPhase.Succeeded);
+    assertThat(c.events())
+        .filteredOn(e -> e.getRegarding().getName().equals("flap"))
+        .extracting(e -> e.getReason())
+        .as("no step back to Booting, so no second Running")
+        .containsOnlyOnce("Running")
+        .doesNotContain("Booting");
+    assertThat(runningSince).isNotNull();
+  }
+
+  @Test
   void everyFailureReasonIsReported() {
     c.readyImage("img");
     for (String name : List.of("nonzero", "oom", "evicted", "deadline", "garbage", "lost")) {

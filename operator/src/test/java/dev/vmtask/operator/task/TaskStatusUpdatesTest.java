@@ -55,6 +55,54 @@ class TaskStatusUpdatesTest {
   }
 
   @Test
+  void withinAnAttemptAPhaseNeverGoesBack() {
+    VirtualMachineTaskStatus s = new TaskStatusUpdates(null, 1, T0).podCreated("t-1", 1).build();
+    s =
+        new TaskStatusUpdates(s, 1, T0)
+            .observed(new PodObservation(TaskPhase.Running, "node-a", null), Optional.empty())
+            .build();
+    // The agent's readiness flaps: the pod reads as Booting for a moment.
+    s =
+        new TaskStatusUpdates(s, 1, T1)
+            .observed(new PodObservation(TaskPhase.Booting, "node-a", null), Optional.empty())
+            .build();
+    assertThat(s.getPhase()).isEqualTo(TaskPhase.Running);
+    assertThat(s.getMessage()).isEqualTo("the guest is running the command");
+    assertThat(condition(s, "Running").getStatus()).isEqualTo("True");
+    assertThat(condition(s, "Running").getLastTransitionTime()).isEqualTo(T0.toString());
+
+    // A new attempt starts from the beginning again.
+    var outcome =
+        new PodObservation.Outcome(
+            125, TaskReason.QemuCrashed, "QEMU exited", null, "2026-01-01T00:02:00Z");
+    s =
+        new TaskStatusUpdates(s, 1, T1)
+            .retrying(outcome, Fixtures.task("ns", "t", "i").getSpec(), T1.plusSeconds(10))
+            .build();
+    s = new TaskStatusUpdates(s, 1, T1).podCreated("t-2", 2).build();
+    s =
+        new TaskStatusUpdates(s, 1, T1)
+            .observed(new PodObservation(TaskPhase.Scheduled, "node-a", null), Optional.empty())
+            .build();
+    assertThat(s.getPhase()).isEqualTo(TaskPhase.Scheduled);
+  }
+
+  @Test
+  void aTaskWokenDuringItsBackoffStillSaysItIsBackingOff() {
+    var outcome =
+        new PodObservation.Outcome(
+            125, TaskReason.QemuCrashed, "QEMU exited", null, "2026-01-01T00:02:00Z");
+    VirtualMachineTaskStatus s = new TaskStatusUpdates(null, 1, T0).podCreated("t-1", 1).build();
+    s =
+        new TaskStatusUpdates(s, 1, T0)
+            .retrying(outcome, Fixtures.task("ns", "t", "i").getSpec(), T1)
+            .build();
+    assertThat(condition(s, "Scheduled").getReason()).isEqualTo("BackoffWait");
+    s = new TaskStatusUpdates(s, 1, T0).backingOff().build();
+    assertThat(condition(s, "Scheduled").getReason()).isEqualTo("BackoffWait");
+  }
+
+  @Test
   void aStatusReadBeforeThePodWasRecordedStillNamesThePod() {
     // The cache still shows no status, but the pod of attempt 1 exists: observing it must not
     // write a status without podName/attempts (server-side apply would drop those fields).
