@@ -68,12 +68,26 @@ public class VirtualMachineTaskSpec {
   private List<Artifact> artifacts;
 
   @JsonPropertyDescription(
-      "How many times a failed attempt is retried (0-10), with exponential backoff from 10 s."
-          + " ImageFailed, InvalidMachine and KvmFailed are never retried.")
+      "How many times a failed attempt is retried (0-10), with exponential backoff from 10 s;"
+          + " retryPolicy says which failures count. ImageFailed, InvalidMachine, KvmFailed,"
+          + " KvmUnavailable and PodRejected are never retried.")
   @Min(0)
   @Max(10)
   @Default("0")
   private Integer backoffLimit;
+
+  @JsonPropertyDescription(
+      "Which failed attempts backoffLimit retries; default: the infrastructure's failures, not"
+          + " the guest command's (NonZeroExit, DeadlineExceeded).")
+  private RetryPolicy retryPolicy;
+
+  @JsonPropertyDescription(
+      "Wall-clock limit of the whole task in seconds, from its creation: waiting for its image or"
+          + " a node, every attempt and every backoff. Past it the task fails with"
+          + " DeadlineExceeded and its pod is deleted. Unset: only maxRunTimeSeconds per attempt.")
+  @Min(1)
+  @Max(2592000)
+  private Long activeDeadlineSeconds;
 
   @JsonPropertyDescription("Delete the task this many seconds after it finished.")
   @Min(0)
@@ -224,5 +238,21 @@ public class VirtualMachineTaskSpec {
 
   public void setScreenshot(Screenshot screenshot) {
     this.screenshot = screenshot;
+  }
+
+  public RetryPolicy getRetryPolicy() {
+    return retryPolicy;
+  }
+
+  public void setRetryPolicy(RetryPolicy retryPolicy) {
+    this.retryPolicy = retryPolicy;
+  }
+
+  public Long getActiveDeadlineSeconds() {
+    return activeDeadlineSeconds;
+  }
+
+  public void setActiveDeadlineSeconds(Long activeDeadlineSeconds) {
+    this.activeDeadlineSeconds = activeDeadlineSeconds;
   }
 }

@@ -38,6 +38,19 @@ public final class PodObserver {
       return new PodObservation(
           outcome.succeeded() ? TaskPhase.Succeeded : TaskPhase.Failed, node, outcome);
     }
+    if (pod.getMetadata() != null
+        && pod.getMetadata().getDeletionTimestamp() != null
+        && nodeLostDisruption(status.getConditions())) {
+      // Terminating on a node that stopped answering: it may never report, so the attempt is over.
+      return new PodObservation(
+          TaskPhase.Failed,
+          node,
+          derived(
+              AGENT_FAILURE_EXIT,
+              TaskReason.NodeLost,
+              "the pod's node " + node + " stopped answering and the pod is being deleted from it",
+              null));
+    }
     if (node == null || node.isEmpty()) {
       return new PodObservation(TaskPhase.Pending, null, null);
     }
@@ -48,6 +61,15 @@ public final class PodObserver {
     }
     boolean ready = agent.map(c -> Boolean.TRUE.equals(c.getReady())).orElse(false);
     return new PodObservation(ready ? TaskPhase.Running : TaskPhase.Booting, node, null);
+  }
+
+  /** The attempt whose pod disappeared before it finished: its node, or someone, took it. */
+  public static PodObservation.Outcome vanished(String podName) {
+    return derived(
+        AGENT_FAILURE_EXIT,
+        TaskReason.NodeLost,
+        "pod " + podName + " disappeared before it finished",
+        null);
   }
 
   static PodObservation.Outcome outcome(PodStatus status, ContainerStateTerminated terminated) {

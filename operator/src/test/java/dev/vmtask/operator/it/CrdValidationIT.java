@@ -132,6 +132,16 @@ class CrdValidationIT {
         Arguments.of(cmd("maxRunTimeSeconds", 0), "should be greater than or equal to 1"),
         Arguments.of(cmd("maxRunTimeSeconds", 604801), "should be less than or equal to 604800"),
         Arguments.of(cmd("backoffLimit", 11), "should be less than or equal to 10"),
+        Arguments.of(
+            cmd("retryPolicy", Map.of("reasons", List.of("NonZeroExit", "ImageFailed"))),
+            "reasons may only name retryable reasons"),
+        Arguments.of(
+            cmd("retryPolicy", Map.of("reasons", List.of("Flaky"))),
+            "Unsupported value: \"Flaky\""),
+        Arguments.of(
+            cmd("retryPolicy", Map.of("exitCodes", List.of(0))),
+            "should be greater than or equal to 1"),
+        Arguments.of(cmd("activeDeadlineSeconds", 0), "should be greater than or equal to 1"),
         Arguments.of(cmd("ttlSecondsAfterFinished", -5), "should be greater than or equal to 0"),
         Arguments.of(cmd("network", "inbound"), "Unsupported value: \"inbound\""),
         Arguments.of(cmd("acceleration", "hvf"), "Unsupported value: \"hvf\""),

@@ -160,6 +160,44 @@ class TaskLifecycleIT {
   }
 
   @Test
+  void theTasksDeadlineEndsItWhileItsPodWaitsForANode() {
+    c.readyImage("debian");
+    VirtualMachineTask task = Fixtures.task(c.namespace, "late", "debian");
+    task.getSpec().setActiveDeadlineSeconds(4L);
+    task.getSpec().setBackoffLimit(3);
+    c.createTask(task);
+    eventually().until(() -> c.pod("late-1") != null);
+    awaitPhase("late", TaskPhase.Pending);
+    // No node ever takes the pod; nothing wakes the task but its own deadline.
+    assertFailed("late", TaskReason.DeadlineExceeded, 125);
+    assertThat(c.task("late").getStatus().getMessage())
+        .isEqualTo("the task exceeded its activeDeadlineSeconds (4 s) while Pending");
+    eventually()
+        .untilAsserted(
+            () ->
+                assertThat(c.pod("late-1"))
+                    .satisfiesAnyOf(
+                        p -> assertThat(p).isNull(),
+                        p -> assertThat(p.getMetadata().getDeletionTimestamp()).isNotNull()));
+    assertThat(c.task("late").getStatus().getAttempts()).as("not retried").isEqualTo(1);
+  }
+
+  @Test
+  void aGuestCommandsFailureIsNotRetriedByDefault() {
+    c.readyImage("debian");
+    VirtualMachineTask task = Fixtures.task(c.namespace, "tests", "debian");
+    task.getSpec().setBackoffLimit(3);
+    c.createTask(task);
+    eventually().until(() -> c.pod("tests-1") != null);
+    c.kubelet.bind("tests-1");
+    c.kubelet.terminated(
+        "tests-1", 1, "Error", FakeKubelet.report(1, "NonZeroExit", "guest command exited 1"));
+    assertFailed("tests", TaskReason.NonZeroExit, 1);
+    assertThat(c.task("tests").getStatus().getNextAttemptTime()).isNull();
+    assertThat(c.pod("tests-2")).isNull();
+  }
+
+  @Test
   void aReadinessFlapDoesNotUndoRunning() {
     c.readyImage("debian");
     c.createTask(Fixtures.task(c.namespace, "flap", "debian"));

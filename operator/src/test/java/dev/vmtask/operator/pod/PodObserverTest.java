@@ -118,6 +118,37 @@ class PodObserverTest {
   }
 
   @Test
+  void aRunningPodTerminatingOnAnUnreachableNodeIsNodeLostAtOnce() {
+    Pod pod =
+        pod(
+            "n",
+            "Running",
+            agent()
+                .withReady(true)
+                .withNewState()
+                .withNewRunning()
+                .endRunning()
+                .endState()
+                .build());
+    pod.getMetadata().setDeletionTimestamp("2026-01-01T00:05:00Z");
+    assertThat(PodObserver.observe(pod).finished())
+        .as("deleted by someone, on a live node: the agent reports as it stops")
+        .isFalse();
+    pod.getStatus()
+        .getConditions()
+        .add(
+            new PodConditionBuilder()
+                .withType("DisruptionTarget")
+                .withStatus("True")
+                .withReason("DeletionByTaintManager")
+                .build());
+    var seen = PodObserver.observe(pod);
+    assertThat(seen.phase()).isEqualTo(TaskPhase.Failed);
+    assertThat(seen.outcome().reason()).isEqualTo(TaskReason.NodeLost);
+    assertThat(seen.outcome().message()).contains("node n stopped answering");
+  }
+
+  @Test
   void failedInitContainerIsPodFailedNamingIt() {
     Pod pod = pod("n", "Failed", null);
     pod.getStatus()
