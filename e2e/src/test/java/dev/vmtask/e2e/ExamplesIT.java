@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.vmtask.testbed.Crds;
 import dev.vmtask.testbed.TestNamespace;
 import dev.vmtask.testbed.Testbed;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -45,6 +46,21 @@ class ExamplesIT {
                 + created.getKind()
                 + "/"
                 + created.getMetadata().getName());
+        // A task carried as a file (a CronJob's template) must be accepted too.
+        if (object instanceof ConfigMap map && map.getData() != null) {
+          for (String file : map.getData().values()) {
+            for (HasMetadata carried : load(client, file)) {
+              HasMetadata task =
+                  client.resource(carried).inNamespace(namespace.name()).dryRun().create();
+              accepted.add(
+                  example.getFileName()
+                      + ": "
+                      + task.getKind()
+                      + "/"
+                      + task.getMetadata().getName());
+            }
+          }
+        }
       }
     }
 
@@ -56,7 +72,12 @@ class ExamplesIT {
             "task-hello.yaml: VirtualMachineTask/hello",
             "task-artifact.yaml: PersistentVolume/vmtask-artifacts",
             "task-artifact.yaml: PersistentVolumeClaim/artifacts",
-            "task-artifact.yaml: VirtualMachineTask/artifact");
+            "task-artifact.yaml: VirtualMachineTask/artifact",
+            "nightly-cronjob.yaml: CronJob/nightly-vm-tests",
+            "nightly-cronjob.yaml: Role/nightly-vm-tests");
+    assertThat(accepted)
+        .as("the CronJob's task, named by generateName")
+        .anyMatch(a -> a.startsWith("nightly-cronjob.yaml: VirtualMachineTask/nightly-"));
   }
 
   @Test

@@ -38,6 +38,50 @@ public final class Conditions {
     return result;
   }
 
+  /** How far a primary's work has come, as GitOps tools (kstatus, Argo CD) judge it. */
+  public enum Progress {
+    IN_PROGRESS,
+    DONE,
+    FAILED
+  }
+
+  public static final String READY = "Ready";
+  public static final String RECONCILING = "Reconciling";
+  public static final String STALLED = "Stalled";
+
+  /**
+   * {@code current} with the conditions kstatus reads: {@code Reconciling} True while work is under
+   * way, {@code Stalled} True once it failed for good, and {@code Ready} True once it is done.
+   * {@code reason} and {@code message} go on the condition that is True.
+   */
+  public static List<Condition> putProgress(
+      List<Condition> current,
+      Progress progress,
+      String reason,
+      String message,
+      Long generation,
+      Instant now) {
+    List<Condition> c = current;
+    c = put(c, READY, progress == Progress.DONE, reason, message, generation, now);
+    c =
+        put(
+            c,
+            RECONCILING,
+            progress == Progress.IN_PROGRESS,
+            progress == Progress.IN_PROGRESS ? reason : "Finished",
+            progress == Progress.IN_PROGRESS ? message : "",
+            generation,
+            now);
+    return put(
+        c,
+        STALLED,
+        progress == Progress.FAILED,
+        progress == Progress.FAILED ? reason : "NotStalled",
+        progress == Progress.FAILED ? message : "",
+        generation,
+        now);
+  }
+
   public static Optional<Condition> find(List<Condition> conditions, String type) {
     return conditions == null
         ? Optional.empty()

@@ -14,7 +14,6 @@ import java.util.List;
 
 /** The next status of an image, built on a copy of the current one. */
 final class ImageStatusUpdates {
-  static final String READY = "Ready";
 
   /** Most nodes listed; the least recently seen drop off. */
   static final int MAX_NODES = 100;
@@ -91,15 +90,15 @@ final class ImageStatusUpdates {
   VMImageStatus build() {
     ImagePhase phase = status.getPhase() == null ? ImagePhase.Pending : status.getPhase();
     status.setPhase(phase);
+    Conditions.Progress progress =
+        switch (phase) {
+          case Pending -> Conditions.Progress.IN_PROGRESS;
+          case Ready -> Conditions.Progress.DONE;
+          case Failed -> Conditions.Progress.FAILED;
+        };
     status.setConditions(
-        Conditions.put(
-            status.getConditions(),
-            READY,
-            phase == ImagePhase.Ready,
-            reason,
-            status.getMessage(),
-            generation,
-            now));
+        Conditions.putProgress(
+            status.getConditions(), progress, reason, status.getMessage(), generation, now));
     return status;
   }
 

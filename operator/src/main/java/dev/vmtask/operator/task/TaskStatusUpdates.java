@@ -288,6 +288,18 @@ final class TaskStatusUpdates {
     c =
         Conditions.put(
             c, FAILED, phase == TaskPhase.Failed, failure, status.getMessage(), generation, now);
+    c =
+        Conditions.putProgress(
+            c,
+            phase == TaskPhase.Succeeded
+                ? Conditions.Progress.DONE
+                : phase == TaskPhase.Failed
+                    ? Conditions.Progress.FAILED
+                    : Conditions.Progress.IN_PROGRESS,
+            phase == TaskPhase.Failed ? failure : phase.name(),
+            status.getMessage(),
+            generation,
+            now);
     // Only once a creation was refused: True while refusals last, False from the next pod on.
     if (createRefusal != null || podCreated && Conditions.find(c, POD_CREATE_FAILED).isPresent()) {
       c =

@@ -69,6 +69,7 @@ class ImageLifecycleIT {
               assertThat(s.getObservedGeneration()).isEqualTo(1L);
               assertThat(s.getNodes()).extracting(n -> n.getName()).containsExactly(c.node);
               assertThat(s.getConditions())
+                  .filteredOn(x -> x.getType().equals("Ready"))
                   .singleElement()
                   .satisfies(
                       x -> {

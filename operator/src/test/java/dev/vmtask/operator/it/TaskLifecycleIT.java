@@ -198,6 +198,24 @@ class TaskLifecycleIT {
   }
 
   @Test
+  void tasksCreatedWithGenerateNameRunAsTheirOwnRecords() {
+    c.readyImage("debian");
+    List<String> names = new java.util.ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      VirtualMachineTask task = Fixtures.task(c.namespace, null, "debian");
+      task.getMetadata().setGenerateName("nightly-");
+      names.add(c.createTask(task).getMetadata().getName());
+    }
+    assertThat(names).doesNotHaveDuplicates().allMatch(n -> n.startsWith("nightly-"));
+    for (String name : names) {
+      eventually().until(() -> c.pod(name + "-1") != null);
+      c.kubelet.bind(name + "-1");
+      c.kubelet.terminated(name + "-1", 0, "Completed", FakeKubelet.report(0, "Completed", "ok"));
+      awaitPhase(name, TaskPhase.Succeeded);
+    }
+  }
+
+  @Test
   void aReadinessFlapDoesNotUndoRunning() {
     c.readyImage("debian");
     c.createTask(Fixtures.task(c.namespace, "flap", "debian"));
