@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -441,6 +442,30 @@ class ChartTest {
 
     assertThat(env(chart.one(Deployment.class))).containsEntry("VMTASK_LEADER_ELECTION", "true");
     assertThat(chart.all(Role.class)).hasSize(1);
+  }
+
+  @Test
+  void alertsAndTheDashboardRenderWhenAskedFor() throws IOException {
+    RenderedChart chart =
+        render(
+            Map.of(
+                "metrics.prometheusRule.enabled", true,
+                "metrics.prometheusRule.labels.release", "kube-prometheus",
+                "metrics.grafanaDashboard.enabled", true));
+
+    GenericKubernetesResource rule = chart.one(GenericKubernetesResource.class);
+    assertThat(rule.getKind()).isEqualTo("PrometheusRule");
+    assertThat(rule.getMetadata().getLabels()).containsEntry("release", "kube-prometheus");
+    assertThat(new ObjectMapper().writeValueAsString(rule.getAdditionalProperties()))
+        .contains("VmtaskInfrastructureFailures", "VmtaskQueueStuck", "VmtaskRetriesHigh")
+        .as("Helm must leave Prometheus' own template markers alone")
+        .contains("{{ $value }}");
+    ConfigMap dashboard = chart.named(ConfigMap.class, RELEASE + "-dashboard");
+    assertThat(dashboard.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+    var json = new ObjectMapper().readTree(dashboard.getData().get("vmtask.json"));
+    assertThat(json.path("uid").asText()).isEqualTo("vmtask-tasks");
+    assertThat(json.path("panels")).hasSize(8);
+    assertThat(render(Map.of()).all(ConfigMap.class)).isEmpty();
   }
 
   @Test

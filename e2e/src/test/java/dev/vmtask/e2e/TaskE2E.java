@@ -50,6 +50,64 @@ class TaskE2E {
   }
 
   @Test
+  void theOperatorsMetricsCountFinishedTasksAndTheirStages(KubernetesClient client)
+      throws Exception {
+    tasks.create(Manifests.task("counted", IMAGE, "exit 0", 600));
+    assertThat(tasks.awaitFinished("counted").getStatus().getPhase())
+        .isEqualTo(TaskPhase.Succeeded);
+    assertThat(tasks.get("counted").getStatus().getTimings().getStartMs())
+        .as("the operator's measure of the pod's start")
+        .isNotNull()
+        .isNotNegative();
+
+    String metrics = scrapeOperator(client);
+    assertThat(counter(metrics, "vmtask_tasks_finished_total", "phase=\"Succeeded\""))
+        .as("finished tasks in:%n%s", metrics)
+        .isGreaterThanOrEqualTo(1.0);
+    assertThat(counter(metrics, "vmtask_task_boot_seconds_count", "")).isGreaterThanOrEqualTo(1.0);
+    assertThat(counter(metrics, "vmtask_task_start_seconds_count", "")).isGreaterThanOrEqualTo(1.0);
+    assertThat(metrics).contains("vmtask_tasks{phase=\"Succeeded\"}");
+  }
+
+  /** The operator's /metrics, through a port-forward to its pod, as Prometheus would read it. */
+  private static String scrapeOperator(KubernetesClient client) throws Exception {
+    var pod =
+        client
+            .pods()
+            .inNamespace(E2eEnvironment.RELEASE_NAMESPACE)
+            .withLabel("app.kubernetes.io/component", "operator")
+            .list()
+            .getItems()
+            .stream()
+            .filter(p -> "Running".equals(p.getStatus().getPhase()))
+            .findFirst()
+            .orElseThrow();
+    try (var forward =
+        client
+            .pods()
+            .inNamespace(E2eEnvironment.RELEASE_NAMESPACE)
+            .withName(pod.getMetadata().getName())
+            .portForward(8080)) {
+      var http = java.net.http.HttpClient.newHttpClient();
+      var request =
+          java.net.http.HttpRequest.newBuilder(
+                  java.net.URI.create("http://localhost:" + forward.getLocalPort() + "/metrics"))
+              .build();
+      return http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+  }
+
+  /** The sum of a Prometheus series' values over the lines whose labels contain {@code label}. */
+  private static double counter(String metrics, String name, String label) {
+    return metrics
+        .lines()
+        .filter(l -> l.startsWith(name + "{") || l.startsWith(name + " "))
+        .filter(l -> l.contains(label))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
+  }
+
+  @Test
   void nonZeroExitFailsWithTheGuestsExitCode() {
     tasks.create(Manifests.task("seven", IMAGE, "echo about to fail; exit 7", 600));
 

@@ -88,7 +88,8 @@ public final class VmtaskOperator {
               }
             });
     Clock clock = Clock.systemUTC();
-    operator.register(new VirtualMachineTaskReconciler(config, events, clock), namespaces(config));
+    operator.register(
+        new VirtualMachineTaskReconciler(config, events, registry, clock), namespaces(config));
     operator.register(new VMImageReconciler(config, events, clock), namespaces(config));
     return operator;
   }

@@ -3,10 +3,16 @@ package dev.vmtask.api.task;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
-/** How long the agent spent in each stage of the last attempt, in milliseconds. */
+/** How long each stage of the last attempt took, in milliseconds. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Timings {
-  @JsonPropertyDescription("Image fetch or cache lookup.")
+  @JsonPropertyDescription(
+      "From the pod's scheduling to the agent's start, as the operator saw it: the image volume"
+          + " (the node daemon's download when the node did not hold the image) and the"
+          + " container's start.")
+  private Long startMs;
+
+  @JsonPropertyDescription("The agent opening the image.")
   private Long imageMs;
 
   @JsonPropertyDescription("From QEMU start until the guest fetched its command.")
@@ -17,6 +23,14 @@ public class Timings {
 
   @JsonPropertyDescription("The whole attempt as seen by the agent.")
   private Long totalMs;
+
+  public Long getStartMs() {
+    return startMs;
+  }
+
+  public void setStartMs(Long startMs) {
+    this.startMs = startMs;
+  }
 
   public Long getImageMs() {
     return imageMs;

@@ -63,6 +63,38 @@ public final class PodObserver {
     return new PodObservation(ready ? TaskPhase.Running : TaskPhase.Booting, node, null);
   }
 
+  /**
+   * Milliseconds from the pod's scheduling to its agent's start (the image volume and the
+   * container), or null when the pod does not say both.
+   */
+  public static Long startMillis(Pod pod) {
+    PodStatus status = pod.getStatus();
+    if (status == null || status.getConditions() == null) {
+      return null;
+    }
+    String scheduled =
+        status.getConditions().stream()
+            .filter(c -> "PodScheduled".equals(c.getType()) && "True".equals(c.getStatus()))
+            .map(PodCondition::getLastTransitionTime)
+            .findFirst()
+            .orElse(null);
+    String started =
+        container(status.getContainerStatuses())
+            .map(c -> c.getState())
+            .map(
+                s ->
+                    s.getRunning() != null
+                        ? s.getRunning().getStartedAt()
+                        : s.getTerminated() != null ? s.getTerminated().getStartedAt() : null)
+            .orElse(null);
+    if (scheduled == null || started == null) {
+      return null;
+    }
+    return java.time.Duration.between(
+            java.time.Instant.parse(scheduled), java.time.Instant.parse(started))
+        .toMillis();
+  }
+
   /** The attempt whose pod disappeared before it finished: its node, or someone, took it. */
   public static PodObservation.Outcome vanished(String podName) {
     return derived(

@@ -375,6 +375,17 @@ final class TaskStatusUpdates {
     return r;
   }
 
+  /** The attempt's start, as its pod shows it (see PodObserver.startMillis). */
+  TaskStatusUpdates startedIn(Long millis) {
+    if (millis != null) {
+      if (status.getTimings() == null) {
+        status.setTimings(new Timings());
+      }
+      status.getTimings().setStartMs(millis);
+    }
+    return this;
+  }
+
   private static Timings timings(TerminationReport.TimingsReport t) {
     if (t == null) {
       return null;

@@ -18,6 +18,7 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,18 +36,22 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
   private final OperatorConfig config;
   private final AttemptStart attemptStart;
   private final EventRecorder events;
+  private final TaskMetrics metrics;
   private final Clock clock;
 
-  public VirtualMachineTaskReconciler(OperatorConfig config, EventRecorder events, Clock clock) {
+  public VirtualMachineTaskReconciler(
+      OperatorConfig config, EventRecorder events, MeterRegistry registry, Clock clock) {
     this.config = config;
     this.attemptStart = new AttemptStart(config, new TaskPodFactory(config));
     this.events = events;
+    this.metrics = new TaskMetrics(registry);
     this.clock = clock;
   }
 
   @Override
   public List<EventSource<?, VirtualMachineTask>> prepareEventSources(
       EventSourceContext<VirtualMachineTask> context) {
+    metrics.watchPhases(context.getPrimaryCache());
     return TaskEventSources.create(context, config);
   }
 
@@ -147,7 +152,9 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
     next.onAttempt(attempt, pod);
     PodObservation seen = PodObserver.observe(pod);
     if (seen.finished()) {
-      return ended(task, seen.outcome(), next.onNode(seen.nodeName()));
+      Duration recheck = ended(task, seen.outcome(), next.onNode(seen.nodeName()));
+      next.startedIn(PodObserver.startMillis(pod));
+      return recheck;
     }
     next.observed(seen, PodWaiting.of(pod, context.getSecondaryResources(Event.class)));
     return null;
@@ -179,7 +186,10 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
         status,
         VirtualMachineTask::new,
         context,
-        () -> TaskEvents.transition(events, task, old, status),
+        () -> {
+          TaskEvents.transition(events, task, old, status);
+          metrics.transition(old, status);
+        },
         recheck);
   }
 }
