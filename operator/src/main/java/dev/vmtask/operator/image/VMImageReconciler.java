@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * Validates each generation of an image by running a fetch pod on a VM node, pins its digest,
@@ -68,9 +67,7 @@ public class VMImageReconciler implements Reconciler<VMImage> {
 
   @Override
   public UpdateControl<VMImage> reconcile(VMImage image, Context<VMImage> context) {
-    Map<String, Pod> pods =
-        context.getSecondaryResources(Pod.class).stream()
-            .collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p, (a, b) -> a));
+    Map<String, Pod> pods = ImageEventSources.pods(image, context);
     long generation = image.getMetadata().getGeneration();
     var next = new ImageStatusUpdates(image.getStatus(), generation, clock.instant());
     Duration recheck = validate(image, pods, next, context);

@@ -8,6 +8,7 @@ import dev.vmtask.operator.OperatorConfig;
 import dev.vmtask.operator.pod.AccelerationPlan;
 import dev.vmtask.operator.pod.MountEventSource;
 import dev.vmtask.operator.pod.PodLabels;
+import dev.vmtask.operator.pod.PrunedPodStore;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -53,6 +54,7 @@ final class TaskEventSources {
             .withName("task-pods")
             .withLabelSelector(
                 PodLabels.SELECTOR + "," + PodLabels.ROLE + "=" + PodLabels.ROLE_TASK)
+            .withItemStore(new PrunedPodStore())
             .build();
     var images =
         InformerEventSourceConfiguration.from(VMImage.class, VirtualMachineTask.class)
