@@ -66,11 +66,15 @@ buildah push --quiet "$name" "docker-archive:$tar:$name" || die build-image "bui
 if $import; then
   # Re-importing a tag can race containerd's garbage collection of the old image's layers
   # ("parent snapshot ... does not exist"); a second import unpacks what went missing.
-  for try in 1 2 3; do
-    ctr --address "$CONTAINERD_SOCK" --namespace k8s.io images import "$tar" >/dev/null && break
-    ((try < 3)) || die build-image "ctr images import of $tar failed 3 times"
-    echo "build-image: import of $name failed (try $try of 3); retrying" >&2
-    sleep 2
+  # Every node of the testbed has a containerd of its own (testbed.sh up --nodes N).
+  for sock in "$CONTAINERD_SOCK" "$RUN_DIR"/node[0-9]*/containerd.sock; do
+    [[ -S "$sock" ]] || continue
+    for try in 1 2 3; do
+      ctr --address "$sock" --namespace k8s.io images import "$tar" >/dev/null && break
+      ((try < 3)) || die build-image "ctr images import of $tar into $sock failed 3 times"
+      echo "build-image: import of $name failed (try $try of 3); retrying" >&2
+      sleep 2
+    done
   done
 fi
 size=$(buildah images --format '{{.Size}}' "$name" | head -1)

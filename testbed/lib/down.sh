@@ -39,8 +39,8 @@ remove_pod_netns() { # network namespaces of our pods: they hold an address from
 }
 
 remove_pod_cgroups() { # kubelet's cgroup tree (cgroupfs driver), deepest first
-  local d
-  for d in $(find /sys/fs/cgroup/*/kubepods -depth -type d 2>/dev/null || true); do
+  local d root=${KUBELET_CGROUP_ROOT%/}
+  for d in $(find /sys/fs/cgroup/*"$root"/kubepods -depth -type d 2>/dev/null || true); do
     rmdir "$d" 2>/dev/null || true
   done
 }
@@ -54,7 +54,7 @@ node_network_down() {
       "$ipt" -w 10 -t "$t" -F KUBE-KUBELET-CANARY 2>/dev/null && "$ipt" -w 10 -t "$t" -X KUBE-KUBELET-CANARY 2>/dev/null
     done
   done
-  ip link delete cni0 2>/dev/null || true
+  ip link delete "$CNI_BRIDGE" 2>/dev/null || true
   # libcni's result cache: our network's entries, and the loopback entries of the same pods.
   local r id
   for r in /var/lib/cni/results/vmtask-testbed-*; do
@@ -71,7 +71,26 @@ node_network_down() {
   return 0
 }
 
+extra_node_down() { # runs with node_settings N: what extra_node_up made, gone
+  stop_daemons 1 kubelet
+  kill_pod_containers
+  stop_daemons 3 containerd
+  kill_leftover_shims
+  remove_pod_netns
+  remove_pod_cgroups
+  rmdir /sys/fs/cgroup/*"$KUBELET_CGROUP_ROOT" 2>/dev/null || true
+  # The namespace (and every mount in it) goes with its last process and this bind mount.
+  umount "$NODE_MOUNT_NS" 2>/dev/null || true
+  umount "$(dirname "$NODE_MOUNT_NS")" 2>/dev/null || true
+  ip link delete "$CNI_BRIDGE" 2>/dev/null || true
+  rm -rf "$CNI_IPAM_DIR" "$RUN_DIR/node$NODE" "$POD_LOGS"
+  if api_get /readyz >/dev/null 2>&1; then kubectl_admin delete node "$NODE_NAME" --wait=false >/dev/null 2>&1 || true; fi
+  return 0
+}
+
 testbed_down() {
+  local n
+  for n in $(extra_nodes); do (node_settings "$n" && extra_node_down); done
   # Nothing here needs a graceful shutdown (etcd starts empty every time): short graces.
   stop_daemons 1 kube-proxy kubelet kube-scheduler kube-controller-manager
   kill_pod_containers

@@ -5,16 +5,16 @@ CNI_CONF_DIR=$STATE/cni/net.d
 CNI_IPAM_DIR=$STATE/cni/ipam
 KUBELET_ROOT=$STATE/kubelet
 POD_LOGS=$STATE/pod-logs
-MASQ_RULE=(POSTROUTING -s "$POD_CIDR" ! -d "$POD_CIDR" -m comment --comment vmtask-testbed -j MASQUERADE)
+MASQ_RULE=(POSTROUTING -s "$CLUSTER_POD_CIDR" ! -d "$CLUSTER_POD_CIDR" -m comment --comment vmtask-testbed -j MASQUERADE)
 
 ctr_() { timeout 120 ctr --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }
 
 write_containerd_config() {
-  mkdir -p "$CONF" "$RUN_DIR"
-  cat >"$CONF/containerd.toml" <<EOT
+  mkdir -p "$NODE_CONF" "$(dirname "$CONTAINERD_SOCK")"
+  cat >"$NODE_CONF/containerd.toml" <<EOT
 version = 2
-root = "$STATE/containerd"
-state = "$RUN_DIR/containerd"
+root = "$CONTAINERD_ROOT"
+state = "$CONTAINERD_STATE"
 # Plugins that need kernel features this machine lacks or files outside the state directory.
 disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
   "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs",
@@ -55,7 +55,7 @@ write_cni_config() {
   "name": "vmtask-testbed",
   "plugins": [
     {
-      "type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": false, "hairpinMode": true,
+      "type": "bridge", "bridge": "$CNI_BRIDGE", "isGateway": true, "ipMasq": false, "hairpinMode": true,
       "ipam": {
         "type": "host-local", "dataDir": "$CNI_IPAM_DIR",
         "ranges": [[{"subnet": "$POD_CIDR"}]], "routes": [{"dst": "0.0.0.0/0"}]
@@ -84,7 +84,7 @@ start_containerd() {
   [[ -S "$CONTAINERD_SOCK" ]] && rm -f "$CONTAINERD_SOCK"
   write_containerd_config
   write_cni_config
-  start_daemon containerd "$(command -v containerd)" --config "$CONF/containerd.toml"
+  start_daemon containerd "$(command -v containerd)" --config "$NODE_CONF/containerd.toml"
 }
 
 wait_containerd() { wait_healthy containerd 60 timeout 5 ctr --address "$CONTAINERD_SOCK" version; }
@@ -112,8 +112,8 @@ ensure_pause_image() {
 }
 
 write_kubelet_config() {
-  mkdir -p "$CONF" "$KUBELET_ROOT" "$POD_LOGS"
-  cat >"$CONF/kubelet.yaml" <<EOT
+  mkdir -p "$NODE_CONF" "$KUBELET_ROOT" "$POD_LOGS"
+  cat >"$NODE_CONF/kubelet.yaml" <<EOT
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 containerRuntimeEndpoint: unix://$CONTAINERD_SOCK
@@ -125,11 +125,13 @@ authentication:
   webhook: {enabled: true}
   x509: {clientCAFile: $PKI/ca.crt}
 authorization: {mode: Webhook}
-tlsCertFile: $PKI/kubelet-serving.crt
-tlsPrivateKeyFile: $PKI/kubelet-serving.key
+tlsCertFile: $PKI/$KUBELET_SERVING.crt
+tlsPrivateKeyFile: $PKI/$KUBELET_SERVING.key
 address: $1
+port: $KUBELET_PORT
 healthzBindAddress: 127.0.0.1
-healthzPort: 10248
+healthzPort: $KUBELET_HEALTHZ_PORT
+cgroupRoot: $KUBELET_CGROUP_ROOT
 readOnlyPort: 0
 # Nothing can be pulled again offline: never garbage-collect images, never evict for disk.
 imageGCHighThresholdPercent: 100
@@ -154,11 +156,12 @@ share_kubelet_root() {
 start_kubelet() {
   local ip=$1
   running kubelet && return 0
-  check_ports_free kubelet 10250 10248
+  check_ports_free kubelet "$KUBELET_PORT" "$KUBELET_HEALTHZ_PORT"
   write_kubelet_config "$ip"
-  share_kubelet_root
-  start_daemon kubelet "$BIN/kubelet" --config="$CONF/kubelet.yaml" \
-    --kubeconfig="$KUBECONFIGS/kubelet.kubeconfig" --root-dir="$KUBELET_ROOT" \
+  # Node 1's root is the host's; another node's is a mount of its own in its namespace.
+  [[ -n "$NODE_MOUNT_NS" ]] || share_kubelet_root
+  start_daemon kubelet "$BIN/kubelet" --config="$NODE_CONF/kubelet.yaml" \
+    --kubeconfig="$KUBECONFIGS/$KUBELET_CLIENT.kubeconfig" --root-dir="$KUBELET_ROOT" \
     --hostname-override="$NODE_NAME" --node-ip="$ip" --v=1
 }
 
@@ -168,7 +171,8 @@ write_kube_proxy_config() {
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 mode: iptables
-clusterCIDR: $POD_CIDR
+# One kube-proxy serves every node of this host: they share its network namespace.
+clusterCIDR: $CLUSTER_POD_CIDR
 hostnameOverride: $NODE_NAME
 # The node's IP, so kube-proxy need not wait for the kubelet to register the node.
 bindAddress: $1
@@ -200,5 +204,52 @@ node_up() { # host IP; the control plane is up
   start_kubelet "$ip"
   start_kube_proxy "$ip"
   wait_healthy kube-proxy 60 curl -fsS --max-time 2 http://127.0.0.1:10256/healthz
+  wait_healthy kubelet 120 node_ready
+}
+
+# --- further nodes on this host (up --nodes N) ------------------------------------------------
+
+# The node's mount namespace, kept open by a bind mount of it on $NODE_MOUNT_NS: inside it, the
+# kubelet's root, its device plugin directory and vmtask's cache directory are the node's own,
+# at the paths the kubelet, the chart and the node daemon expect on every node.
+node_namespace_up() {
+  local d
+  d=$(dirname "$NODE_MOUNT_NS")
+  [[ -e "$NODE_MOUNT_NS" ]] && nsenter --mount="$NODE_MOUNT_NS" true 2>/dev/null && return 0
+  need node unshare nsenter
+  mkdir -p "$d" "$NODE_DIR/kubelet" "$NODE_DIR/device-plugins" "$NODE_DIR/vmtask" \
+    /var/lib/kubelet/device-plugins /var/lib/vmtask "$KUBELET_ROOT"
+  # A namespace can only be kept on a file of a private mount.
+  mountpoint -q "$d" || mount --bind "$d" "$d"
+  mount --make-private "$d"
+  touch "$NODE_MOUNT_NS"
+  unshare --mount="$NODE_MOUNT_NS" --propagation private sh -ec "
+    mount --rbind '$NODE_DIR/kubelet' '$KUBELET_ROOT'
+    mount --make-rshared '$KUBELET_ROOT'
+    mount --bind '$NODE_DIR/device-plugins' /var/lib/kubelet/device-plugins
+    mount --bind '$NODE_DIR/vmtask' /var/lib/vmtask" ||
+    die node "cannot set up the mount namespace of node $NODE"
+}
+
+# Images the first node holds (the pause image, vmtask's), copied into this node's containerd.
+sync_images_from_node1() {
+  local refs
+  refs=$(timeout 120 ctr --address "$RUN_DIR/containerd.sock" --namespace k8s.io images ls -q |
+    grep -v '^sha256:' || true)
+  [[ -n "$refs" ]] || return 0
+  # shellcheck disable=SC2086
+  timeout 600 ctr --address "$RUN_DIR/containerd.sock" --namespace k8s.io images export \
+    --platform linux/amd64 - $refs | ctr_ images import --platform linux/amd64 - >/dev/null ||
+    die node "copying images from node 1 to node $NODE failed"
+}
+
+extra_node_up() { # host IP; node 1 is up; runs with node_settings N
+  need node ctr
+  ensure_node_pki "$1"
+  node_namespace_up
+  NODE_MOUNT_NS=$NODE_MOUNT_NS start_containerd
+  wait_containerd
+  sync_images_from_node1
+  start_kubelet "$1"
   wait_healthy kubelet 120 node_ready
 }

@@ -60,6 +60,13 @@ ensure_pki() { # host IP
   echo "$params" >"$PKI/params"
 }
 
+ensure_node_pki() { # host IP: a further node's kubelet certificates and kubeconfig
+  server_cert "$KUBELET_SERVING" "$NODE_NAME" "DNS:$NODE_NAME,DNS:localhost,IP:$1,IP:127.0.0.1"
+  client_cert "$KUBELET_CLIENT" "system:node:$NODE_NAME" system:nodes
+  chmod 600 "$PKI"/*.key
+  write_kubeconfig "$KUBELET_CLIENT" "https://127.0.0.1:$API_PORT"
+}
+
 write_kubeconfig() { # name (its client cert), server URL
   local name=$1 server=$2 file=$KUBECONFIGS/$1.kubeconfig
   [[ -f "$file" ]] && return 0

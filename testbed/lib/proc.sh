@@ -34,7 +34,10 @@ start_daemon() { # component, executable, args...: runs it detached, logging to 
   # setsid: the daemon survives the caller (a test JVM, a CI step) and its process group;
   # no inherited descriptors, or a caller reading our output would wait for the daemon.
   # Nor the lock descriptors (8, 9): the daemon would hold the lock for its whole life.
-  setsid "$exe" "$@" </dev/null >>"$LOGS/$c.log" 2>&1 8>&- 9>&- &
+  # A further node's daemons run in its mount namespace (node.sh, node_namespace_up).
+  local ns=()
+  [[ -z "${NODE_MOUNT_NS:-}" ]] || ns=(nsenter "--mount=$NODE_MOUNT_NS" --)
+  setsid "${ns[@]}" "$exe" "$@" </dev/null >>"$LOGS/$c.log" 2>&1 8>&- 9>&- &
   local pid=$! real i
   real=$(readlink -f "$exe")
   echo "$pid $real" >"$PIDS/$c.pid"

@@ -64,8 +64,13 @@ final class Tasks {
     return awaitTask(name, TaskPhase::isFinished, TASK_TIMEOUT);
   }
 
+  /** Waits for {@code phase}; a task that finished in another phase fails at once. */
   VirtualMachineTask awaitPhase(String name, TaskPhase phase) {
-    return awaitTask(name, phase::equals, TASK_TIMEOUT);
+    VirtualMachineTask task = awaitTask(name, p -> p == phase || p.isFinished(), TASK_TIMEOUT);
+    if (task.getStatus().getPhase() != phase) {
+      throw new AssertionError(describe(name, task, "finished before reaching " + phase));
+    }
+    return task;
   }
 
   VMImage awaitImage(String name, ImagePhase phase) {
@@ -103,20 +108,22 @@ final class Tasks {
                       && t.getStatus().getPhase() != null
                       && phase.test(t.getStatus().getPhase()));
     } catch (ConditionTimeoutException e) {
-      VirtualMachineTask task = get(name);
       throw new AssertionError(
-          "task "
-              + name
-              + " did not reach the expected phase within "
-              + timeout
-              + ":\n"
-              + yaml(task)
-              + "\npod:\n"
-              + pod(task).map(Tasks::yaml).orElse("<none>")
-              + "\nlog:\n"
-              + log(task),
-          e);
+          describe(name, get(name), "did not reach the expected phase within " + timeout), e);
     }
+  }
+
+  private String describe(String name, VirtualMachineTask task, String what) {
+    return "task "
+        + name
+        + " "
+        + what
+        + ":\n"
+        + yaml(task)
+        + "\npod:\n"
+        + pod(task).map(Tasks::yaml).orElse("<none>")
+        + "\nlog:\n"
+        + log(task);
   }
 
   /** The pod of the task's current attempt. */

@@ -84,7 +84,16 @@ public record AccelerationPlan(Kind kind, String message) {
   }
 
   /** The kubelet reports allocatable KVM slots for the node. */
+  /**
+   * The node's verdict proves KVM and its kubelet reports the device. The kubelet's count lags
+   * behind a daemon that restarts and probes again (label probing at once, devices unhealthy): a
+   * pod planned on the count alone would be refused at admission.
+   */
   public static boolean offersDevice(Node node) {
+    return KvmNodeStatus.USABLE.equals(verdict(node)) && reportsDevice(node);
+  }
+
+  private static boolean reportsDevice(Node node) {
     Map<String, Quantity> allocatable =
         node.getStatus() == null ? null : node.getStatus().getAllocatable();
     Quantity q = allocatable == null ? null : allocatable.get(KvmNodeStatus.DEVICE_RESOURCE);
@@ -93,7 +102,7 @@ public record AccelerationPlan(Kind kind, String message) {
 
   /** The verdict says usable but the kubelet has not reported the device yet. */
   private static boolean provenNotYetOffered(Node node) {
-    return KvmNodeStatus.USABLE.equals(verdict(node)) && !offersDevice(node);
+    return KvmNodeStatus.USABLE.equals(verdict(node)) && !reportsDevice(node);
   }
 
   private static String verdict(Node node) {
@@ -121,7 +130,7 @@ public record AccelerationPlan(Kind kind, String message) {
     if (verdict == null) {
       return name + "no KVM verdict (the vmtask-node daemon does not run there)";
     }
-    if (KvmNodeStatus.USABLE.equals(verdict) && !offersDevice(node)) {
+    if (KvmNodeStatus.USABLE.equals(verdict) && !reportsDevice(node)) {
       return name
           + "KVM usable, the kubelet does not report "
           + KvmNodeStatus.DEVICE_RESOURCE

@@ -64,6 +64,11 @@ class AccelerationPlanTest {
         AccelerationPlan.decide(Acceleration.AUTO, true, List.of(labelled("a", "usable")));
     assertThat(notReported.kind()).isEqualTo(Kind.WAIT_FOR_VERDICT);
     assertThat(notReported.message()).contains("the kubelet does not report");
+    // A daemon that restarts probes again at once; the kubelet still counts the old device.
+    Node reprobing = proven("a");
+    reprobing.getMetadata().getLabels().put(KvmNodeStatus.VERDICT_LABEL, "probing");
+    assertThat(AccelerationPlan.decide(Acceleration.AUTO, true, List.of(reprobing)).kind())
+        .isEqualTo(Kind.WAIT_FOR_VERDICT);
   }
 
   @Test
