@@ -153,6 +153,21 @@ share_kubelet_root() {
   mount --make-rshared "$KUBELET_ROOT"
 }
 
+ensure_cgroup_root() { # a further node's pods live under a cgroup of its own in every hierarchy
+  [[ "$KUBELET_CGROUP_ROOT" != / ]] || return 0
+  local h d
+  for h in /sys/fs/cgroup/*/; do
+    [[ "$h" == */unified/ ]] && continue
+    d=$h${KUBELET_CGROUP_ROOT#/}
+    mkdir -p "$d" || die kubelet "cannot create the cgroup $d"
+    # A new cpuset is empty until given its parent's CPUs and memory nodes.
+    if [[ -f "$d/cpuset.cpus" && -z "$(<"$d/cpuset.cpus")" ]]; then
+      cat "$h/cpuset.cpus" >"$d/cpuset.cpus"
+      cat "$h/cpuset.mems" >"$d/cpuset.mems"
+    fi
+  done
+}
+
 start_kubelet() {
   local ip=$1
   running kubelet && return 0
@@ -160,6 +175,7 @@ start_kubelet() {
   write_kubelet_config "$ip"
   # Node 1's root is the host's; another node's is a mount of its own in its namespace.
   [[ -n "$NODE_MOUNT_NS" ]] || share_kubelet_root
+  ensure_cgroup_root
   start_daemon kubelet "$BIN/kubelet" --config="$NODE_CONF/kubelet.yaml" \
     --kubeconfig="$KUBECONFIGS/$KUBELET_CLIENT.kubeconfig" --root-dir="$KUBELET_ROOT" \
     --hostname-override="$NODE_NAME" --node-ip="$ip" --v=1
@@ -223,7 +239,10 @@ node_namespace_up() {
   mountpoint -q "$d" || mount --bind "$d" "$d"
   mount --make-private "$d"
   touch "$NODE_MOUNT_NS"
+  # The host's own mounts at those paths (node 1's shared kubelet root) go first: runtimes look
+  # at the lowest mount of a path when they check its propagation.
   unshare --mount="$NODE_MOUNT_NS" --propagation private sh -ec "
+    while mountpoint -q '$KUBELET_ROOT'; do umount -l '$KUBELET_ROOT'; done
     mount --rbind '$NODE_DIR/kubelet' '$KUBELET_ROOT'
     mount --make-rshared '$KUBELET_ROOT'
     mount --bind '$NODE_DIR/device-plugins' /var/lib/kubelet/device-plugins

@@ -60,6 +60,10 @@ final class Tasks {
     client.resources(VirtualMachineTask.class).inNamespace(namespace).withName(name).delete();
   }
 
+  String namespace() {
+    return namespace;
+  }
+
   VirtualMachineTask awaitFinished(String name) {
     return awaitTask(name, TaskPhase::isFinished, TASK_TIMEOUT);
   }

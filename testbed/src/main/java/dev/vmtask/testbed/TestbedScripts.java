@@ -51,6 +51,31 @@ public final class TestbedScripts {
     return run(UP_TIMEOUT, args);
   }
 
+  /**
+   * Adds nodes to the running full testbed until it has {@code nodes}: each further node is a
+   * containerd and a kubelet of its own on this host (testbed.sh up --nodes N).
+   */
+  public String upNodes(int nodes) {
+    return run(UP_TIMEOUT, List.of("testbed.sh", "up", "--nodes", Integer.toString(nodes)));
+  }
+
+  /** Removes further node {@code node} (2 or more) and what it left on the host. */
+  public String nodeDown(int node) {
+    return run(Duration.ofMinutes(3), List.of("testbed.sh", "node-down", Integer.toString(node)));
+  }
+
+  /** Stops node {@code node}'s kubelet: its pods keep running, the node stops answering. */
+  public String stopKubelet(int node) {
+    return run(
+        Duration.ofMinutes(1), List.of("testbed.sh", "stop-kubelet", Integer.toString(node)));
+  }
+
+  /** Starts node {@code node}'s kubelet again. */
+  public String startKubelet(int node) {
+    return run(
+        Duration.ofMinutes(3), List.of("testbed.sh", "start-kubelet", Integer.toString(node)));
+  }
+
   /** The testbed's admin kubeconfig file. */
   public Path kubeconfig() {
     return Path.of(run(Duration.ofSeconds(30), List.of("testbed.sh", "kubeconfig")).strip());
