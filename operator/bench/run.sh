@@ -6,7 +6,7 @@
 #   operator/bench/run.sh [tasks]        (default 1000)
 #
 # Environment: THREADS (VMTASK_RECONCILIATION_THREADS, default 20), JVM_FLAGS (operator JVM flags,
-# default: the operator image's flags under the chart's 512Mi memory limit), VMTASK_TESTBED_BIN.
+# default: the flags of the operator image's ENTRYPOINT), VMTASK_TESTBED_BIN.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"

@@ -1,5 +1,6 @@
 package dev.vmtask.api.image;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
@@ -8,6 +9,7 @@ import io.fabric8.generator.annotation.ValidationRule;
 import java.util.List;
 
 /** An HTTP(S) download, with optional request headers taken from Secrets. */
+@JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class HttpSource {
   @JsonPropertyDescription("URL of the image, http:// or https://.")

@@ -1,5 +1,6 @@
 package dev.vmtask.api.task;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
@@ -13,6 +14,7 @@ import java.util.Set;
  * Which failed attempts {@code backoffLimit} retries, in the spirit of a Job's podFailurePolicy: by
  * default only the infrastructure's failures, never the guest command's own.
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
     value =

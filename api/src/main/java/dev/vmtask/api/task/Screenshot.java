@@ -1,5 +1,6 @@
 package dev.vmtask.api.task;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
@@ -9,6 +10,7 @@ import io.fabric8.generator.annotation.Required;
  * A PNG of the VM's display, taken just before the VM is stopped: what a hung boot or a stuck
  * installer showed when the task ended.
  */
+@JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Screenshot {
   @JsonPropertyDescription(

@@ -1,5 +1,7 @@
 package dev.vmtask.api.task;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+
 /** Why a task attempt ended. The agent reports the first eleven; the operator observes the rest. */
 public enum TaskReason {
   Completed("the guest command exited 0", false),
@@ -41,7 +43,11 @@ public enum TaskReason {
     return retryable;
   }
 
-  /** The reason named {@code name}, or null if there is none. */
+  /**
+   * The reason named {@code name}, or null if there is none: also how JSON is read, so a reason
+   * written by a newer operator never stops an older one from reading the task.
+   */
+  @JsonCreator
   public static TaskReason parse(String name) {
     for (TaskReason r : values()) {
       if (r.name().equals(name)) {

@@ -1,5 +1,6 @@
 package dev.vmtask.api.task;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.vmtask.api.machine.Machine;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /** What to run: the image, the machine, the command and what to keep. Immutable once created. */
+@JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
     value = "self == oldSelf",

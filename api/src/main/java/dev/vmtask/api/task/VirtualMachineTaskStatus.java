@@ -1,5 +1,6 @@
 package dev.vmtask.api.task;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -7,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** What the operator observed about a task. */
+@JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class VirtualMachineTaskStatus {
   @JsonPropertyDescription("Pending, Scheduled, Booting, Running, Succeeded or Failed.")

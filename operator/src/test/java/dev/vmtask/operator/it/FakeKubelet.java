@@ -48,21 +48,7 @@ public final class FakeKubelet {
 
   /** Agent container created but not running (image pull, init container). */
   void starting(String pod) {
-    status(
-        pod,
-        s -> {
-          s.setPhase("Pending");
-          s.setContainerStatuses(
-              List.of(
-                  agent()
-                      .withReady(false)
-                      .withNewState()
-                      .withNewWaiting()
-                      .withReason("PodInitializing")
-                      .endWaiting()
-                      .endState()
-                      .build()));
-        });
+    waiting(pod, "PodInitializing", null);
   }
 
   /** The agent container waits for the kubelet, as it does while its volumes are set up. */
