@@ -31,19 +31,27 @@ trap cleanup EXIT
 
 echo "=== building $ref ($commit) as tag $tag"
 git -C "$repo" worktree add --detach "$work/before" "$commit" >/dev/null
-# package, not install: the local Maven repository keeps this checkout's artifacts.
-(cd "$work/before" && nice mvn -B -q -ntp package -DskipTests -DskipUnitTests -pl operator,agent,node -am)
-VMTASK_VERSION=$tag bash "$work/before/images/build.sh" >"$work/images.log" 2>&1 ||
-  { cat "$work/images.log" >&2; exit 1; }
+if ctr --address "$CONTAINERD_SOCK" --namespace k8s.io images ls -q | grep -q "vmtask-operator:$tag\$"; then
+  echo "images of $tag already in the testbed's containerd"
+else
+  # package, not install: the local Maven repository keeps this checkout's artifacts.
+  (cd "$work/before" && nice mvn -B -q -ntp package -DskipTests -DskipUnitTests -pl operator,agent,node -am)
+  VMTASK_VERSION=$tag bash "$work/before/images/build.sh" >"$work/images.log" 2>&1 ||
+    { cat "$work/images.log" >&2; exit 1; }
+fi
 
 install() { # chart dir, image tag
   local chart=$1 tag=$2 args=()
   "$helm" uninstall vmtask --namespace "$namespace" --wait >/dev/null 2>&1 || true
   kubectl -n "$namespace" wait --for=delete pod -l app.kubernetes.io/instance=vmtask \
     --timeout 120s >/dev/null 2>&1 || true
-  # Charts that serve images as CSI volumes need the testbed kubelet's root directory.
+  # Charts that serve images as CSI volumes need the testbed kubelet's root directory; older
+  # ones kept their cache in a hostPath of their own layout: give them another directory, so the
+  # two versions' caches never mix.
   if grep -q kubeletRootDir "$chart/values.yaml"; then
     args+=(--set "nodeDaemon.kubeletRootDir=$(bash "$repo/testbed/testbed.sh" kubelet-dir)")
+  else
+    args+=(--set "agent.cache.hostPath=/var/lib/vmtask-bench-$tag/cache")
   fi
   "$helm" install vmtask "$chart" --namespace "$namespace" --create-namespace --wait \
     --timeout 5m --set "image.tag=$tag" --set "agent.image.tag=$tag" \

@@ -89,17 +89,19 @@ public final class VmtaskOperator {
             });
     Clock clock = Clock.systemUTC();
     operator.register(
-        new VirtualMachineTaskReconciler(config, events, registry, clock), namespaces(config));
-    operator.register(new VMImageReconciler(config, events, clock), namespaces(config));
+        new VirtualMachineTaskReconciler(config, events, registry, clock), overrides(config));
+    operator.register(new VMImageReconciler(config, events, clock), overrides(config));
     return operator;
   }
 
+  /** The watched namespaces, and a primary cache without what the operator never reads. */
   private static <R extends io.fabric8.kubernetes.api.model.HasMetadata>
-      Consumer<ControllerConfigurationOverrider<R>> namespaces(OperatorConfig config) {
+      Consumer<ControllerConfigurationOverrider<R>> overrides(OperatorConfig config) {
     return o -> {
       if (!config.watchNamespaces().isEmpty()) {
         o.settingNamespaces(config.watchNamespaces());
       }
+      o.withItemStore(new SlimItemStore<>());
     };
   }
 }
