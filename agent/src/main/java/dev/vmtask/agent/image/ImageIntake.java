@@ -6,6 +6,7 @@ import dev.vmtask.agent.machine.MachineJson;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
@@ -118,9 +119,21 @@ final class ImageIntake {
       if (known != null) {
         throw known;
       }
+      if (stopped(e)) {
+        throw e; // interrupted or timed out: the archive may be fine, a retry may finish it
+      }
       throw new ImageRejectedException(
           "the image archive is corrupt or truncated: " + e.getMessage(), e);
     }
+  }
+
+  private static boolean stopped(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof InterruptedIOException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static ImageFormat detect(BufferedInputStream in) throws IOException {

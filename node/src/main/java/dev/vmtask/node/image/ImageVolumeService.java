@@ -65,6 +65,8 @@ public final class ImageVolumeService implements ImageVolumes, AutoCloseable {
   private final Duration publishWait;
   private final Path mountRecords;
   private final Path failures;
+  private volatile boolean closing;
+
   private final ExecutorService fetchers =
       Executors.newCachedThreadPool(
           r -> {
@@ -119,6 +121,10 @@ public final class ImageVolumeService implements ImageVolumes, AutoCloseable {
       throw new VolumeException(Status.Code.ABORTED, "interrupted");
     } catch (ExecutionException e) {
       flights.remove(request.flightKey(), flight); // delivered: the next pod tries afresh
+      if (closing) {
+        // The daemon is stopping and cut the fetch short: its successor takes the kubelet's retry.
+        throw new VolumeException(Status.Code.UNAVAILABLE, "the node daemon is stopping");
+      }
       mountFailure(volumeId, target, request, e.getCause());
       return;
     }
@@ -358,6 +364,7 @@ public final class ImageVolumeService implements ImageVolumes, AutoCloseable {
 
   @Override
   public void close() {
+    closing = true;
     fetchers.shutdownNow();
   }
 }

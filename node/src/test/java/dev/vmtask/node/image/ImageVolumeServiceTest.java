@@ -82,6 +82,20 @@ class ImageVolumeServiceTest {
           }
           serve(x, "slow", image, null);
         });
+    server.createContext(
+        "/cut.img",
+        x -> {
+          // Half the image, then, once the gate opens, the connection goes.
+          x.sendResponseHeaders(200, image.length);
+          x.getResponseBody().write(image, 0, image.length / 2);
+          x.getResponseBody().flush();
+          try {
+            slowGate.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          x.close();
+        });
     server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
     server.start();
     cache =
@@ -258,6 +272,33 @@ class ImageVolumeServiceTest {
               assertThat(mounts.mounted).containsKey(target);
             });
     assertThat(hits.get("slow").get()).as("one download across the retries").isEqualTo(1);
+  }
+
+  @Test
+  void aFetchCutShortByTheDaemonStoppingMountsNoFailure() throws Exception {
+    Path target = tmp.resolve("pods/cut/mount");
+    var publish =
+        java.util.concurrent.CompletableFuture.runAsync(
+            () -> {
+              try {
+                volumes.publish("vol", target, volume("team-a", "cut.img", null), Map.of());
+              } catch (VolumeException e) {
+                throw new java.util.concurrent.CompletionException(e);
+              }
+            });
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> cache.root().resolve("tmp").toFile().list().length > 0);
+
+    volumes.close(); // the daemon stops: its fetches end early
+    slowGate.countDown();
+
+    assertThatThrownBy(publish::join)
+        .hasCauseInstanceOf(VolumeException.class)
+        .cause()
+        .satisfies(e -> assertThat(((VolumeException) e).code()).isEqualTo(Status.Code.UNAVAILABLE))
+        .hasMessageContaining("the node daemon is stopping");
+    assertThat(mounts.mounted).as("no failure for the next daemon to serve").isEmpty();
   }
 
   @Test
