@@ -89,9 +89,7 @@ public final class Conditions {
   }
 
   public static boolean isTrue(List<Condition> conditions, String type) {
-    return conditions != null
-        && conditions.stream()
-            .anyMatch(c -> type.equals(c.getType()) && "True".equals(c.getStatus()));
+    return find(conditions, type).filter(c -> "True".equals(c.getStatus())).isPresent();
   }
 
   private static Condition condition(

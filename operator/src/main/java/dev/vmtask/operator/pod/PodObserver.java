@@ -195,11 +195,13 @@ public final class PodObserver {
     return "the pod failed" + suffix(status.getReason()) + suffix(status.getMessage());
   }
 
-  private static String suffix(String detail) {
+  /** ": detail", or nothing when there is no detail. */
+  static String suffix(String detail) {
     return detail == null || detail.isBlank() ? "" : ": " + detail.strip();
   }
 
-  private static Optional<ContainerStatus> container(List<ContainerStatus> statuses) {
+  /** The agent's container status, if the kubelet reported one. */
+  static Optional<ContainerStatus> container(List<ContainerStatus> statuses) {
     return statuses == null
         ? Optional.empty()
         : statuses.stream().filter(c -> "agent".equals(c.getName())).findFirst();

@@ -1,7 +1,6 @@
 package dev.vmtask.operator.pod;
 
 import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
@@ -54,13 +53,17 @@ public final class PodWaiting {
     if (node == null || node.isEmpty()) {
       return unschedulable(pod.getStatus().getConditions());
     }
-    Optional<ContainerStateWaiting> agent = agentWaiting(pod.getStatus().getContainerStatuses());
+    Optional<ContainerStateWaiting> agent =
+        PodObserver.container(pod.getStatus().getContainerStatuses())
+            .map(c -> c.getState() == null ? null : c.getState().getWaiting());
     if (agent.isPresent() && !STARTING.contains(agent.get().getReason())) {
       ContainerStateWaiting w = agent.get();
       return Optional.of(
           new Waiting(
               w.getReason(),
-              "cannot start its agent container: " + w.getReason() + suffix(w.getMessage()),
+              "cannot start its agent container: "
+                  + w.getReason()
+                  + PodObserver.suffix(w.getMessage()),
               true));
     }
     return latestMountFailure(pod, events).map(PodWaiting::mountWaiting);
@@ -77,7 +80,9 @@ public final class PodWaiting {
         .map(
             c ->
                 new Waiting(
-                    UNSCHEDULABLE, "cannot be scheduled yet" + suffix(c.getMessage()), true));
+                    UNSCHEDULABLE,
+                    "cannot be scheduled yet" + PodObserver.suffix(c.getMessage()),
+                    true));
   }
 
   private static Waiting mountWaiting(Event event) {
@@ -119,20 +124,5 @@ public final class PodWaiting {
                 ? e.getSeries().getLastObservedTime().getTime()
                 : e.getMetadata().getCreationTimestamp());
     return seen == null ? "" : seen;
-  }
-
-  private static Optional<ContainerStateWaiting> agentWaiting(List<ContainerStatus> statuses) {
-    if (statuses == null) {
-      return Optional.empty();
-    }
-    return statuses.stream()
-        .filter(c -> "agent".equals(c.getName()))
-        .filter(c -> c.getState() != null && c.getState().getWaiting() != null)
-        .map(c -> c.getState().getWaiting())
-        .findFirst();
-  }
-
-  private static String suffix(String detail) {
-    return detail == null || detail.isBlank() ? "" : ": " + detail.strip();
   }
 }

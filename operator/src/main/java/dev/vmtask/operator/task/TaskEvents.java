@@ -3,10 +3,10 @@ package dev.vmtask.operator.task;
 import dev.vmtask.api.task.TaskPhase;
 import dev.vmtask.api.task.VirtualMachineTask;
 import dev.vmtask.api.task.VirtualMachineTaskStatus;
+import dev.vmtask.operator.Conditions;
 import dev.vmtask.operator.EventRecorder;
 import dev.vmtask.operator.pod.PodWaiting;
 import io.fabric8.kubernetes.api.model.Condition;
-import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -23,27 +23,18 @@ final class TaskEvents {
 
   private TaskEvents() {}
 
-  static void transition(
-      EventRecorder events,
-      VirtualMachineTask task,
-      VirtualMachineTaskStatus old,
-      VirtualMachineTaskStatus next) {
-    TaskPhase from = old == null ? null : old.getPhase();
-    boolean newAttempt =
-        !Objects.equals(old == null ? null : old.getAttempts(), next.getAttempts());
-    boolean newRetry =
-        next.getNextAttemptTime() != null
-            && !next.getNextAttemptTime().equals(old == null ? null : old.getNextAttemptTime());
-    if (from != next.getPhase() || newAttempt || newRetry) {
+  static void transition(EventRecorder events, VirtualMachineTask task, StatusChange change) {
+    VirtualMachineTaskStatus next = change.next();
+    if (change.phaseChanged() || change.newAttempt() || change.newRetry()) {
       String reason = next.getReason() == null ? next.getPhase().name() : next.getReason().name();
       String note = next.getPhase() + ": " + next.getMessage();
-      if (next.getPhase() == TaskPhase.Failed || newRetry) {
+      if (next.getPhase() == TaskPhase.Failed || change.newRetry()) {
         events.warning(task, reason, next.getPhase().name(), note);
       } else {
         events.normal(task, reason, next.getPhase().name(), note);
       }
     }
-    waitChanged(events, task, old, next);
+    waitChanged(events, task, change.old(), next);
   }
 
   private static void waitChanged(
@@ -73,13 +64,12 @@ final class TaskEvents {
           case Scheduled -> TaskStatusUpdates.RUNNING;
           default -> null;
         };
-    if (type == null || status.getConditions() == null) {
+    if (type == null) {
       return null;
     }
-    return status.getConditions().stream()
-        .filter(c -> type.equals(c.getType()) && "False".equals(c.getStatus()))
+    return Conditions.find(status.getConditions(), type)
+        .filter(c -> "False".equals(c.getStatus()))
         .map(Condition::getReason)
-        .findFirst()
         .orElse(null);
   }
 }

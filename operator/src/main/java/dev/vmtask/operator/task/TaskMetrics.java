@@ -46,15 +46,9 @@ final class TaskMetrics {
   }
 
   /** What a successful status write changed. */
-  void transition(VirtualMachineTaskStatus old, VirtualMachineTaskStatus next) {
-    boolean newRetry =
-        next.getNextAttemptTime() != null
-            && !next.getNextAttemptTime().equals(old == null ? null : old.getNextAttemptTime());
-    boolean finished =
-        next.getPhase() != null
-            && next.getPhase().isFinished()
-            && (old == null || old.getPhase() != next.getPhase());
-    if (newRetry) {
+  void transition(StatusChange change) {
+    VirtualMachineTaskStatus next = change.next();
+    if (change.newRetry()) {
       Counter.builder(RETRIED)
           .description("Failed attempts that are retried, by reason")
           .tag("reason", String.valueOf(next.getReason()))
@@ -62,7 +56,7 @@ final class TaskMetrics {
           .increment();
       attemptTimings(next.getTimings());
     }
-    if (finished) {
+    if (change.finished()) {
       Counter.builder(FINISHED)
           .description("Tasks that finished, by phase, reason and the acceleration they used")
           .tag("phase", next.getPhase().name())

@@ -79,13 +79,10 @@ final class TaskStatusUpdates {
     waitReason = "FailedCreate";
     createRefusal = message;
     Instant since =
-        status.getConditions() == null
-            ? now
-            : status.getConditions().stream()
-                .filter(c -> POD_CREATE_FAILED.equals(c.getType()) && "True".equals(c.getStatus()))
-                .map(c -> Instant.parse(c.getLastTransitionTime()))
-                .findFirst()
-                .orElse(now);
+        Conditions.find(status.getConditions(), POD_CREATE_FAILED)
+            .filter(c -> "True".equals(c.getStatus()))
+            .map(c -> Instant.parse(c.getLastTransitionTime()))
+            .orElse(now);
     return PodCreation.retryAfter(Duration.between(since, now));
   }
 

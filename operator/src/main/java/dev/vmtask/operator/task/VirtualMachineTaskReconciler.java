@@ -187,8 +187,9 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
         VirtualMachineTask::new,
         context,
         () -> {
-          TaskEvents.transition(events, task, old, status);
-          metrics.transition(old, status);
+          StatusChange change = new StatusChange(old, status);
+          TaskEvents.transition(events, task, change);
+          metrics.transition(change);
         },
         recheck);
   }

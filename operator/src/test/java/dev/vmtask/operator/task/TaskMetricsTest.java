@@ -32,8 +32,9 @@ class TaskMetricsTest {
     t.setCommandMs(250L);
     failed.setTimings(t);
 
-    metrics.transition(running, failed);
-    metrics.transition(failed, failed); // a later write of the same phase counts nothing
+    metrics.transition(new StatusChange(running, failed));
+    metrics.transition(
+        new StatusChange(failed, failed)); // a later write of the same phase counts nothing
 
     assertThat(
             registry
@@ -51,8 +52,8 @@ class TaskMetricsTest {
   void aRetriedAttemptIsCountedByReason() {
     VirtualMachineTaskStatus backoff =
         status(TaskPhase.Pending, TaskReason.NodeLost, "2026-01-01T00:00:10Z");
-    metrics.transition(status(TaskPhase.Running, null, null), backoff);
-    metrics.transition(backoff, backoff);
+    metrics.transition(new StatusChange(status(TaskPhase.Running, null, null), backoff));
+    metrics.transition(new StatusChange(backoff, backoff));
     assertThat(registry.get(TaskMetrics.RETRIED).tags("reason", "NodeLost").counter().count())
         .isEqualTo(1.0);
     assertThat(registry.find(TaskMetrics.FINISHED).counter()).isNull();
@@ -65,9 +66,10 @@ class TaskMetricsTest {
     exported.watchPhases(null);
     VirtualMachineTaskStatus done = status(TaskPhase.Succeeded, TaskReason.Completed, null);
     done.setTimings(new Timings());
-    exported.transition(null, done);
+    exported.transition(new StatusChange(null, done));
     exported.transition(
-        null, status(TaskPhase.Pending, TaskReason.NodeLost, "2026-01-01T00:00:10Z"));
+        new StatusChange(
+            null, status(TaskPhase.Pending, TaskReason.NodeLost, "2026-01-01T00:00:10Z")));
     Set<String> names =
         Pattern.compile("^(vmtask_[a-z_]+)", Pattern.MULTILINE)
             .matcher(prometheus.scrape())
