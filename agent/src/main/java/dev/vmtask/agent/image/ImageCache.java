@@ -418,7 +418,8 @@ public final class ImageCache {
     }
   }
 
-  static void deleteTree(Path p) throws IOException {
+  /** Deletes {@code p} and everything below it, read-only directories included. */
+  public static void deleteTree(Path p) throws IOException {
     if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return;
     }

@@ -1,5 +1,6 @@
 package dev.vmtask.node.csi;
 
+import dev.vmtask.node.ProblemLog;
 import dev.vmtask.node.csi.registration.InfoRequest;
 import dev.vmtask.node.csi.registration.PluginInfo;
 import dev.vmtask.node.csi.registration.RegistrationGrpc;
@@ -79,7 +80,7 @@ public final class CsiPluginServer implements AutoCloseable {
 
   // Used by start(), check() and close() only, under this object's lock.
   private boolean started;
-  private String lastProblem;
+  private final ProblemLog problems = new ProblemLog(LOG);
 
   /**
    * @param pluginDir the plugin's own directory, e.g. {@code
@@ -183,21 +184,13 @@ public final class CsiPluginServer implements AutoCloseable {
     try {
       csi.keepServing();
       registration.keepServing();
-      lastProblem = null;
+      problems.resolved();
     } catch (IOException e) {
-      problem("cannot serve on a socket, retrying: " + e);
+      problems.warn("cannot serve on a socket, retrying: " + e);
     } catch (RuntimeException e) {
       if (!closed.get()) {
         LOG.error("CSI socket check failed", e);
       }
-    }
-  }
-
-  /** Logged once until it changes or is resolved, not every check. */
-  private void problem(String message) {
-    if (!message.equals(lastProblem)) {
-      LOG.warn(message);
-      lastProblem = message;
     }
   }
 

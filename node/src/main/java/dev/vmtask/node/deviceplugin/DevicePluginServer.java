@@ -1,5 +1,6 @@
 package dev.vmtask.node.deviceplugin;
 
+import dev.vmtask.node.ProblemLog;
 import dev.vmtask.node.deviceplugin.v1beta1.DevicePluginOptions;
 import dev.vmtask.node.deviceplugin.v1beta1.RegisterRequest;
 import dev.vmtask.node.deviceplugin.v1beta1.RegistrationGrpc;
@@ -81,7 +82,7 @@ public final class DevicePluginServer implements AutoCloseable {
 
   private Duration retryDelay;
   private long nextAttemptNanos;
-  private String lastProblem;
+  private final ProblemLog problems = new ProblemLog(LOG);
 
   /**
    * @param directory the kubelet's device-plugins directory (normally {@code
@@ -162,13 +163,14 @@ public final class DevicePluginServer implements AutoCloseable {
       }
       SocketIdentity kubelet = SocketIdentity.of(kubeletSocket());
       if (kubelet == null) {
-        problem("no " + KUBELET_SOCKET + " in " + directory + " yet: waiting for the kubelet");
+        problems.warn(
+            "no " + KUBELET_SOCKET + " in " + directory + " yet: waiting for the kubelet");
       } else if (!kubelet.equals(registeredWith)
           && !(kubelet.equals(refusedBy) && System.nanoTime() - nextAttemptNanos < 0)) {
         register(kubelet);
       }
     } catch (IOException e) {
-      problem("cannot serve on " + socket() + ", retrying: " + e.getMessage());
+      problems.warn("cannot serve on " + socket() + ", retrying: " + e.getMessage());
     } catch (RuntimeException e) {
       if (!closed.get()) {
         LOG.error("device plugin check failed", e);
@@ -263,7 +265,7 @@ public final class DevicePluginServer implements AutoCloseable {
               : checkPeriod;
       refusedBy = kubelet;
       nextAttemptNanos = System.nanoTime() + retryDelay.toNanos();
-      problem(
+      problems.warn(
           "registration with the kubelet failed ("
               + e.getStatus().getCode()
               + ": "
@@ -277,7 +279,7 @@ public final class DevicePluginServer implements AutoCloseable {
     }
     registeredWith = kubelet;
     refusedBy = null;
-    lastProblem = null;
+    problems.resolved();
     LOG.info(
         "registered {} with the kubelet (registration {}, socket {})",
         resourceName,
@@ -287,14 +289,6 @@ public final class DevicePluginServer implements AutoCloseable {
 
   private static Duration min(Duration a, Duration b) {
     return a.compareTo(b) <= 0 ? a : b;
-  }
-
-  /** Logged once until it changes or is resolved, not every check. */
-  private void problem(String message) {
-    if (!message.equals(lastProblem)) {
-      LOG.warn(message);
-      lastProblem = message;
-    }
   }
 
   /** Stops serving and registering and removes the plugin's socket. */

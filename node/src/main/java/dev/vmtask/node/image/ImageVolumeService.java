@@ -344,13 +344,10 @@ public final class ImageVolumeService implements ImageVolumes, AutoCloseable {
   }
 
   private static void deleteTree(Path dir) {
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-      for (Path f : files) {
-        Files.deleteIfExists(f);
-      }
-      Files.deleteIfExists(dir);
+    try {
+      ImageCache.deleteTree(dir);
     } catch (IOException e) {
-      // gone already, or retried with the next restart's recovery
+      // retried with the next restart's recovery
     }
   }
 
