@@ -21,6 +21,8 @@ type action struct {
 	ID   string `json:"id"`
 	Type string `json:"type"`
 	Path string `json:"path"`
+	// Shell is the request of a "shell" action.
+	Shell *shellSpec `json:"shell,omitempty"`
 }
 
 // powerOff and syncDisks are variables so that no test can reach the real reboot syscall.
@@ -93,6 +95,10 @@ func (a *agent) handle(ctx context.Context, act action) {
 		logf("kill-process: killing the command")
 		a.killCommand()
 		err = a.reply(ctx, act, emptyReply)
+	case "shell":
+		// Answered on streams of its own (shell.go), not with a reply; it logs its own errors.
+		a.runShell(ctx, act)
+		return
 	case "shutdown":
 		// Reply first: the host waits for the answer, then for the VM to stop.
 		err = a.reply(ctx, act, emptyReply)

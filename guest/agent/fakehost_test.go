@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -76,6 +78,8 @@ type fakeHost struct {
 	results chan result
 	actions chan action
 	replies chan reply
+	// shells are the shell sessions the test expects, by action id.
+	shells map[string]*fakeShell
 }
 
 func newFakeHost(t *testing.T, tk task) *fakeHost {
@@ -84,6 +88,7 @@ func newFakeHost(t *testing.T, tk task) *fakeHost {
 		results: make(chan result, 10),
 		actions: make(chan action, 10),
 		replies: make(chan reply, 10),
+		shells:  map[string]*fakeShell{},
 	}
 	h.srv = httptest.NewServer(http.HandlerFunc(h.serve))
 	t.Cleanup(h.srv.Close)
@@ -148,6 +153,17 @@ func (h *fakeHost) serve(w http.ResponseWriter, r *http.Request) {
 	case "/engine/v1/reply":
 		body, _ := io.ReadAll(r.Body)
 		h.replies <- reply{r.URL.Query().Get("id"), r.Header, body}
+	case "/engine/v1/shell/input", "/engine/v1/shell/output":
+		h.mu.Lock()
+		s := h.shells[r.URL.Query().Get("id")]
+		h.mu.Unlock()
+		if s == nil {
+			jsonError(w, 404, "ResourceNotFound", "no such shell session")
+		} else if strings.HasSuffix(r.URL.Path, "/input") {
+			s.serveInput(w, r)
+		} else {
+			s.serveOutput(w, r)
+		}
 	default:
 		jsonError(w, 404, "NoSuchEndPoint", r.URL.Path)
 	}
@@ -242,4 +258,140 @@ func atoi(t *testing.T, s string) int {
 		t.Fatalf("not a number: %q", s)
 	}
 	return n
+}
+
+type shellFrame struct {
+	typ     byte
+	payload []byte
+}
+
+// fakeShell is the host's side of one shell session: the test sends frames on the input
+// stream and reads the guest's from the output stream.
+type fakeShell struct {
+	t *testing.T
+	// in carries encoded frames to the input stream; closing it ends the stream (a hang-up).
+	in chan []byte
+	// inputStatus, if set, is the input endpoint's error status.
+	inputStatus int
+	// out has the guest's frames; it is closed when the output body ends, outErr then says how.
+	out    chan shellFrame
+	outErr error
+
+	// Read by the test so far.
+	stdout, stderr strings.Builder
+	exit           int
+	failed         string
+	ended          bool
+}
+
+// openShell registers a session and hands the guest its action.
+func (h *fakeHost) openShell(id string, spec shellSpec) *fakeShell {
+	s := h.expectShell(id)
+	h.actions <- action{ID: id, Type: "shell", Shell: &spec}
+	return s
+}
+
+func (h *fakeHost) expectShell(id string) *fakeShell {
+	s := &fakeShell{t: h.t, in: make(chan []byte, 100), out: make(chan shellFrame, 1000), exit: -1}
+	h.mu.Lock()
+	h.shells[id] = s
+	h.mu.Unlock()
+	return s
+}
+
+func (s *fakeShell) serveInput(w http.ResponseWriter, r *http.Request) {
+	if s.inputStatus != 0 {
+		jsonError(w, s.inputStatus, "InputRefused", "input refused")
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.WriteHeader(200)
+	w.(http.Flusher).Flush()
+	for {
+		select {
+		case b, ok := <-s.in:
+			if !ok {
+				return
+			}
+			w.Write(b)
+			w.(http.Flusher).Flush()
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
+
+func (s *fakeShell) serveOutput(w http.ResponseWriter, r *http.Request) {
+	if te := r.TransferEncoding; len(te) != 1 || te[0] != "chunked" {
+		s.outErr = fmt.Errorf("transfer encoding %v, want chunked", te)
+	}
+	for {
+		typ, payload, err := readFrame(r.Body)
+		if err != nil {
+			if err != io.EOF {
+				s.outErr = err
+			}
+			break
+		}
+		s.out <- shellFrame{typ, payload}
+	}
+	close(s.out)
+}
+
+func (s *fakeShell) send(typ byte, payload string) {
+	s.in <- appendFrame(nil, typ, []byte(payload))
+}
+
+// next reads one frame from the guest into the session's state; false once the output ended.
+func (s *fakeShell) next() bool {
+	s.t.Helper()
+	select {
+	case f, ok := <-s.out:
+		if !ok {
+			if s.outErr != nil {
+				s.t.Fatalf("output stream: %v", s.outErr)
+			}
+			s.ended = true
+			return false
+		}
+		if s.exit >= 0 || s.failed != "" {
+			s.t.Fatalf("frame %q %q after the end of the session", f.typ, f.payload)
+		}
+		switch f.typ {
+		case 'o':
+			s.stdout.Write(f.payload)
+		case 'e':
+			s.stderr.Write(f.payload)
+		case 'x':
+			if len(f.payload) != 4 {
+				s.t.Fatalf("exit frame of %d bytes", len(f.payload))
+			}
+			s.exit = int(int32(binary.BigEndian.Uint32(f.payload)))
+		case 'f':
+			s.failed = string(f.payload)
+		default:
+			s.t.Fatalf("frame of unknown type %q", f.typ)
+		}
+		return true
+	case <-time.After(15 * time.Second):
+		s.t.Fatalf("no frame from the guest in 15 s; stdout so far %q, stderr %q", s.stdout.String(), s.stderr.String())
+		return false
+	}
+}
+
+// awaitStdout reads frames until stdout contains want.
+func (s *fakeShell) awaitStdout(want string) {
+	s.t.Helper()
+	for !strings.Contains(s.stdout.String(), want) {
+		if !s.next() {
+			s.t.Fatalf("the output ended without %q; stdout %q, stderr %q", want, s.stdout.String(), s.stderr.String())
+		}
+	}
+}
+
+// awaitEnd reads frames until the output stream ends.
+func (s *fakeShell) awaitEnd() {
+	s.t.Helper()
+	for s.next() {
+	}
 }

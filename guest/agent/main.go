@@ -1,7 +1,7 @@
 // Command vmtask-guest is the guest side of the vmtask metadata protocol (taskcluster's
 // /engine/v1, JSON variants): it fetches the task command from the host, runs it, streams its
 // output to the task log, reports the exit code and answers the host's actions (artifacts,
-// kill, shutdown) until the VM is powered off.
+// kill, shutdown, shell sessions) until the VM is powered off.
 package main
 
 import (

@@ -1,6 +1,7 @@
 package dev.vmtask.agent.cli;
 
 import dev.vmtask.agent.image.ImageSource;
+import dev.vmtask.agent.interactive.InteractiveServer;
 import dev.vmtask.agent.task.AgentSettings;
 import dev.vmtask.agent.task.Outcome;
 import dev.vmtask.agent.task.Reason;
@@ -30,7 +31,9 @@ public final class PodCommand {
     try {
       AgentSettings settings = AgentSettings.fromEnv(env);
       String json = env.getOrDefault("VMTASK_TASK", "");
-      TaskRunner runner = new TaskRunner(settings, new FileOutputStream(FileDescriptor.out), diag);
+      InteractiveServer interactive = fetchOnly ? null : interactive(env, diag);
+      TaskRunner runner =
+          new TaskRunner(settings, new FileOutputStream(FileDescriptor.out), diag, interactive);
       Signals.abortOnTermination(runner);
       if (fetchOnly) {
         ImageSource image = TaskSpec.parseImage(json, env);
@@ -52,6 +55,31 @@ public final class PodCommand {
       diag.accept("cannot write the termination message to " + terminationLog + ": " + e);
     }
     return outcome.exitCode();
+  }
+
+  /**
+   * The console, display and shells for {@code kubectl vmtask}, on {@code VMTASK_INTERACTIVE_PORT}
+   * (default {@value InteractiveServer#DEFAULT_PORT}, 0: off). A task runs without them when the
+   * port cannot be had.
+   */
+  private static InteractiveServer interactive(Map<String, String> env, Diagnostics diag) {
+    String value = env.getOrDefault("VMTASK_INTERACTIVE_PORT", "").trim();
+    int port;
+    try {
+      port = value.isEmpty() ? InteractiveServer.DEFAULT_PORT : Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      diag.accept("VMTASK_INTERACTIVE_PORT is not a port: " + value + "; no interactive access");
+      return null;
+    }
+    if (port <= 0) {
+      return null;
+    }
+    try {
+      return InteractiveServer.start(port, diag);
+    } catch (IOException e) {
+      diag.accept("no interactive access: cannot listen on 127.0.0.1:" + port + ": " + e);
+      return null;
+    }
   }
 
   private static Outcome.Timings zero() {

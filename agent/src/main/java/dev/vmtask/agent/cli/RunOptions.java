@@ -131,7 +131,8 @@ record RunOptions(TaskSpec task, Path cacheDir, Duration bootTimeout) {
                       screenshotWhen == null ? ScreenshotRequest.When.ON_FAILURE : screenshotWhen,
                       screenshotDir.toAbsolutePath()),
               guestAgent,
-              false);
+              false,
+              Duration.ZERO);
       return new RunOptions(task, cache, bootTimeout);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());

@@ -80,6 +80,27 @@ public final class GuestActions {
     }
   }
 
+  /**
+   * Hands {@code action} to the guest's poll and waits only until it is taken: actions such as
+   * {@code shell} are answered on endpoints of their own, not with a reply.
+   */
+  void hand(GuestAction action) throws GuestActionException, InterruptedException {
+    Pending<Void> p =
+        new Pending<>(
+            action,
+            r -> {
+              throw new IOException(action.type() + " actions take no reply");
+            });
+    queue.add(p);
+    try {
+      await(p.taken, handoff, "the guest did not poll for the " + action.type() + " action");
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("taking an action cannot fail", e);
+    } finally {
+      queue.remove(p);
+    }
+  }
+
   private static void await(CompletableFuture<Void> f, Duration timeout, String message)
       throws GuestActionException, InterruptedException, ExecutionException {
     try {

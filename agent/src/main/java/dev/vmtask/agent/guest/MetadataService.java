@@ -41,6 +41,7 @@ public final class MetadataService implements AutoCloseable {
   private final GuestCommand command;
   private final OutputStream log;
   private final GuestActions actions;
+  private final GuestShells shells;
   private final Duration pollTimeout;
   private final CompletableFuture<Void> commandFetched = new CompletableFuture<>();
   private final CompletableFuture<GuestResult> result = new CompletableFuture<>();
@@ -54,6 +55,7 @@ public final class MetadataService implements AutoCloseable {
     this.command = command;
     this.log = log;
     this.actions = actions;
+    this.shells = new GuestShells(actions, GuestShells.OPEN_TIMEOUT);
     this.pollTimeout = pollTimeout;
     this.executor =
         Executors.newFixedThreadPool(
@@ -98,6 +100,10 @@ public final class MetadataService implements AutoCloseable {
     return actions;
   }
 
+  public GuestShells shells() {
+    return shells;
+  }
+
   /** Waits until no log stream is open (the guest sends its result after its log, but checks). */
   public boolean awaitLogsClosed(Duration timeout) throws InterruptedException {
     long end = System.nanoTime() + timeout.toNanos();
@@ -131,6 +137,8 @@ public final class MetadataService implements AutoCloseable {
         case "/engine/v1/failed" -> onlyMethod(ex, "PUT", () -> resolve(ex, false));
         case "/engine/v1/poll" -> onlyMethod(ex, "GET", () -> poll(ex));
         case "/engine/v1/reply" -> onlyMethod(ex, "POST", () -> reply(ex));
+        case "/engine/v1/shell/input" -> onlyMethod(ex, "GET", () -> shellInput(ex));
+        case "/engine/v1/shell/output" -> onlyMethod(ex, "POST", () -> shellOutput(ex));
         default ->
             error(ex, 404, "NoSuchEndPoint", "no endpoint " + method + " " + path + " exists");
       }
@@ -224,6 +232,9 @@ public final class MetadataService implements AutoCloseable {
     } else {
       ObjectNode o = JSON.createObjectNode().put("id", a.id()).put("type", a.type());
       o.put("path", a.path());
+      if (a.shell() != null) {
+        o.set("shell", a.shell());
+      }
       send(ex, 200, "application/json", JSON.writeValueAsString(o));
     }
   }
@@ -244,6 +255,32 @@ public final class MetadataService implements AutoCloseable {
     }
     if (!known) {
       error(ex, 400, "UnknownActionId", "no pending action has id " + id);
+      return;
+    }
+    send(ex, 200, "text/plain", "");
+  }
+
+  private void shellInput(HttpExchange ex) throws IOException, InterruptedException {
+    GuestShells.Session s = shells.find(queryParameter(ex, "id"));
+    if (s == null) {
+      error(ex, 400, "UnknownActionId", "no shell session has that id");
+      return;
+    }
+    ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+    ex.sendResponseHeaders(200, 0);
+    try (OutputStream out = ex.getResponseBody()) {
+      s.serveInput(out);
+    }
+  }
+
+  private void shellOutput(HttpExchange ex) throws IOException, InterruptedException {
+    GuestShells.Session s = shells.find(queryParameter(ex, "id"));
+    if (s == null) {
+      error(ex, 400, "UnknownActionId", "no shell session has that id");
+      return;
+    }
+    if (!s.serveOutput(ex.getRequestBody())) {
+      error(ex, 409, "ResourceConflict", "the session's output stream is already open");
       return;
     }
     send(ex, 200, "text/plain", "");

@@ -210,8 +210,35 @@ final class GuestSession {
     int code = result.exitCode();
     Reason reason = code == 0 ? Reason.Completed : Reason.NonZeroExit;
     String note = screenshot(reason);
+    if (code != 0 && !task.keepFailedVm().isZero()) {
+      note += keepForInspection(task.keepFailedVm());
+    }
     quit();
     return report.outcome(reason, code, "guest command exited with " + code + note);
+  }
+
+  /**
+   * Keeps the VM of a failed command up so its user can look inside (kubectl vmtask shell), until
+   * {@code keep} has passed, the guest powers off or the task is stopped. The readiness file goes
+   * first: the pod turning unready while its agent runs is how the operator sees the inspection.
+   */
+  private String keepForInspection(Duration keep) throws InterruptedException {
+    try {
+      if (settings.readinessFile() != null) {
+        Files.deleteIfExists(settings.readinessFile());
+      }
+    } catch (IOException e) {
+      diagnostics.accept("could not remove the readiness file: " + e.getMessage());
+    }
+    diagnostics.accept(
+        "the command failed; the VM is kept for inspection for up to " + keep.toSeconds() + " s");
+    first(keep, new CompletableFuture<Void>(), vm.exited());
+    String until =
+        abort.isDone()
+            ? "until the task was stopped"
+            : vm.isRunning() ? "for " + keep.toSeconds() + " s" : "until the guest powered off";
+    diagnostics.accept("inspection ended " + until);
+    return "; the VM was kept for inspection " + until;
   }
 
   /** Takes the screenshot the task wants for {@code reason}, then stops the VM. */

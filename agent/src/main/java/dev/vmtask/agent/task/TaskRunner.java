@@ -10,6 +10,8 @@ import dev.vmtask.agent.image.ImageRejectedException;
 import dev.vmtask.agent.image.ImageSource;
 import dev.vmtask.agent.image.MountedImage;
 import dev.vmtask.agent.image.Overlay;
+import dev.vmtask.agent.interactive.InteractiveServer;
+import dev.vmtask.agent.interactive.InteractiveVm;
 import dev.vmtask.agent.machine.InvalidMachineException;
 import dev.vmtask.agent.machine.MachineDefinition;
 import dev.vmtask.agent.machine.MachineJson;
@@ -42,12 +44,23 @@ public final class TaskRunner {
   private final AgentSettings settings;
   private final OutputStream guestLog;
   private final Consumer<String> diagnostics;
+  private final InteractiveServer interactive;
   private final CompletableFuture<String> abort = new CompletableFuture<>();
 
   public TaskRunner(AgentSettings settings, OutputStream guestLog, Consumer<String> diagnostics) {
+    this(settings, guestLog, diagnostics, null);
+  }
+
+  /** {@code interactive}, when not null, serves each VM of the run while it is up. */
+  public TaskRunner(
+      AgentSettings settings,
+      OutputStream guestLog,
+      Consumer<String> diagnostics,
+      InteractiveServer interactive) {
     this.settings = settings;
     this.guestLog = guestLog;
     this.diagnostics = diagnostics;
+    this.interactive = interactive;
   }
 
   /** Stops the run (e.g. on SIGTERM): the guest is powered off, then killed after the grace. */
@@ -253,9 +266,17 @@ public final class TaskRunner {
         return report.outcome(Reason.QemuCrashed, 0, e.getMessage());
       }
       try (vm) {
+        if (interactive != null) {
+          interactive.attach(
+              new InteractiveVm(vm.serialConsole(), files.vncSocket(), meta.shells()));
+        }
         return new GuestSession(
                 settings, meta, vm, accel, files, abort, report, task.screenshot(), diagnostics)
             .run(task);
+      } finally {
+        if (interactive != null) {
+          interactive.detach();
+        }
       }
     }
   }

@@ -23,7 +23,8 @@ import java.util.Map;
  * docs/agent-contract.md) or from the {@code run} command line. {@code machine} and {@code
  * imageMachine} stay JSON until the run, where a bad machine is reported as InvalidMachine. {@code
  * screenshot} is null when none is wanted; {@code guestAgent} says how the guest agent gets into
- * the VM; {@code kvmDevice} is true in a pod that the node daemon's device plugin gave /dev/kvm.
+ * the VM; {@code kvmDevice} is true in a pod that the node daemon's device plugin gave /dev/kvm;
+ * {@code keepFailedVm} is how long a VM whose command failed stays up for inspection (zero: not).
  */
 public record TaskSpec(
     String name,
@@ -37,7 +38,8 @@ public record TaskSpec(
     Acceleration acceleration,
     ScreenshotRequest screenshot,
     GuestAgentMode guestAgent,
-    boolean kvmDevice) {
+    boolean kvmDevice,
+    Duration keepFailedVm) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Parses the operator's task JSON; header values come from {@code env}. */
@@ -57,10 +59,29 @@ public record TaskSpec(
           Acceleration.parse(t.path("acceleration").asText("auto")),
           screenshot(t.get("screenshot")),
           GuestAgentMode.parse(t.path("image").path("guestAgent").asText(null)),
-          t.path("kvmDevice").asBoolean(false));
+          t.path("kvmDevice").asBoolean(false),
+          Duration.ofSeconds(Math.max(0, t.path("keepFailedVMSeconds").asLong(0))));
     } catch (IllegalArgumentException e) {
       throw new TaskSpecException("invalid task: " + e.getMessage(), e);
     }
+  }
+
+  /** This task, keeping a VM whose command failed up for {@code keep}. */
+  public TaskSpec withKeepFailedVm(Duration keep) {
+    return new TaskSpec(
+        name,
+        image,
+        imageMachine,
+        machine,
+        command,
+        maxRunTime,
+        artifacts,
+        outbound,
+        acceleration,
+        screenshot,
+        guestAgent,
+        kvmDevice,
+        keep);
   }
 
   /** Only the image of a task JSON (image pods carry no command). */

@@ -2,6 +2,7 @@ package dev.vmtask.agent.vm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -33,6 +34,7 @@ public final class VirtualMachine implements AutoCloseable {
   private final Process process;
   private final VmFiles files;
   private final Tail console = new Tail();
+  private final SerialConsole serial;
   private final Tail stderr = new Tail();
   private final Thread consoleReader;
   private final Thread stderrReader;
@@ -42,8 +44,12 @@ public final class VirtualMachine implements AutoCloseable {
   private VirtualMachine(Process process, VmFiles files, Consumer<String> diagnostics) {
     this.process = process;
     this.files = files;
+    this.serial = new SerialConsole(process.getOutputStream());
     this.consoleReader =
-        pump(process.getInputStream(), console, line -> diagnostics.accept("console: " + line));
+        pump(
+            new ConsoleTee(process.getInputStream(), serial),
+            console,
+            line -> diagnostics.accept("console: " + line));
     this.stderrReader =
         pump(
             process.getErrorStream(),
@@ -197,6 +203,11 @@ public final class VirtualMachine implements AutoCloseable {
     return stderr.text();
   }
 
+  /** The serial console as raw bytes, for interactive viewers. */
+  public SerialConsole serialConsole() {
+    return serial;
+  }
+
   /** The last lines of the guest's serial console. */
   public String consoleTail() {
     return console.text();
@@ -262,6 +273,44 @@ public final class VirtualMachine implements AutoCloseable {
     t.setDaemon(true);
     t.start();
     return t;
+  }
+
+  /** Hands what QEMU writes to its console to the {@link SerialConsole} as it is read. */
+  private static final class ConsoleTee extends FilterInputStream {
+    private final SerialConsole serial;
+
+    ConsoleTee(InputStream in, SerialConsole serial) {
+      super(in);
+      this.serial = serial;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b < 0) {
+        serial.ended();
+      } else {
+        serial.received(new byte[] {(byte) b}, 0, 1);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n;
+      try {
+        n = super.read(b, off, len);
+      } catch (IOException e) {
+        serial.ended();
+        throw e;
+      }
+      if (n < 0) {
+        serial.ended();
+      } else {
+        serial.received(b, off, n);
+      }
+      return n;
+    }
   }
 
   /** The last {@value #TAIL_LINES} lines of a stream. */

@@ -6,6 +6,7 @@ import dev.vmtask.agent.guest.ArtifactRequest;
 import dev.vmtask.agent.guest.GuestCommand;
 import dev.vmtask.agent.image.ImageFormat;
 import dev.vmtask.agent.image.ImageSource;
+import dev.vmtask.agent.interactive.InteractiveServer;
 import dev.vmtask.agent.machine.MachineLimits;
 import dev.vmtask.agent.screenshot.ScreenshotRequest;
 import dev.vmtask.agent.testing.GuestTestImage;
@@ -31,8 +32,16 @@ final class TaskRunnerFixture {
   private final ByteArrayOutputStream log = new ByteArrayOutputStream();
   private final List<String> diagnostics = new CopyOnWriteArrayList<>();
 
+  private InteractiveServer interactive;
+
   TaskRunnerFixture(Path tmp) {
     this.tmp = tmp;
+  }
+
+  /** Runners made from now on serve their VMs on {@code server}. */
+  TaskRunnerFixture serving(InteractiveServer server) {
+    this.interactive = server;
+    return this;
   }
 
   TaskRunner runner(Duration bootTimeout) {
@@ -86,7 +95,8 @@ final class TaskRunnerFixture {
         line -> {
           diagnostics.add(line);
           System.err.println("agent: " + line);
-        });
+        },
+        interactive);
   }
 
   /** What the guest command wrote. */
@@ -151,7 +161,8 @@ final class TaskRunnerFixture {
         accel,
         screenshot,
         guestAgent,
-        false);
+        false,
+        Duration.ZERO);
   }
 
   /** The packaged test image (tar.zst), imported into the cache on first use. */

@@ -237,7 +237,8 @@ class VmRunIT {
             Acceleration.TCG,
             null,
             GuestAgentMode.AUTO,
-            false);
+            false,
+            Duration.ZERO);
 
     Outcome o = runner(Duration.ofMinutes(1)).run(t);
 

@@ -91,6 +91,15 @@ public class VirtualMachineTaskSpec {
   @Max(2592000)
   private Long activeDeadlineSeconds;
 
+  @JsonPropertyDescription(
+      "Keep the VM of an attempt whose command exited non-zero running up to this many seconds"
+          + " more (0-86400), for kubectl vmtask shell, console and vnc; it stops sooner when the"
+          + " guest powers off. The attempt's pod deadline grows by it, activeDeadlineSeconds still"
+          + " bounds it, and the Inspecting condition is True meanwhile.")
+  @Min(0)
+  @Max(86400)
+  private Integer keepFailedVMSeconds;
+
   @JsonPropertyDescription("Delete the task this many seconds after it finished.")
   @Min(0)
   private Long ttlSecondsAfterFinished;
@@ -184,6 +193,14 @@ public class VirtualMachineTaskSpec {
 
   public void setBackoffLimit(Integer backoffLimit) {
     this.backoffLimit = backoffLimit;
+  }
+
+  public Integer getKeepFailedVMSeconds() {
+    return keepFailedVMSeconds;
+  }
+
+  public void setKeepFailedVMSeconds(Integer keepFailedVMSeconds) {
+    this.keepFailedVMSeconds = keepFailedVMSeconds;
   }
 
   public Long getTtlSecondsAfterFinished() {

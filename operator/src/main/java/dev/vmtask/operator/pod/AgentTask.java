@@ -30,7 +30,8 @@ public record AgentTask(
     TaskNetwork network,
     Acceleration acceleration,
     Boolean kvmDevice,
-    Screenshot screenshot) {
+    Screenshot screenshot,
+    Integer keepFailedVMSeconds) {
 
   /**
    * The image the node daemon mounted; {@code sha256} is null only for an unverified, not yet

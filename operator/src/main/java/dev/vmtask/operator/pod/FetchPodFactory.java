@@ -75,6 +75,7 @@ public final class FetchPodFactory {
         null,
         null,
         null,
+        null,
         null);
   }
 

@@ -89,7 +89,8 @@ public final class TaskPodFactory {
         .editSpec()
         .withActiveDeadlineSeconds(
             template.activeDeadlineSeconds(
-                spec.getMaxRunTimeSeconds() == null ? 3600 : spec.getMaxRunTimeSeconds()))
+                (spec.getMaxRunTimeSeconds() == null ? 3600L : spec.getMaxRunTimeSeconds())
+                    + (spec.getKeepFailedVMSeconds() == null ? 0 : spec.getKeepFailedVMSeconds())))
         .withNodeSelector(template.nodeSelector(spec.getNodeSelector()))
         .withTolerations(template.tolerations(spec.getTolerations()))
         .withAffinity(affinity(spec.getAffinity(), image))
@@ -133,7 +134,8 @@ public final class TaskPodFactory {
             ? (spec.getAcceleration() == null ? Acceleration.AUTO : spec.getAcceleration())
             : Acceleration.TCG,
         kvmDevice ? Boolean.TRUE : null,
-        screenshot(spec.getScreenshot()));
+        screenshot(spec.getScreenshot()),
+        spec.getKeepFailedVMSeconds());
   }
 
   private static AgentTask.Screenshot screenshot(Screenshot s) {

@@ -34,6 +34,7 @@ final class TaskStatusUpdates {
   static final String COMPLETE = "Complete";
   static final String FAILED = "Failed";
   static final String POD_CREATE_FAILED = "PodCreateFailed";
+  static final String INSPECTING = "Inspecting";
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
   private final VirtualMachineTaskStatus status;
@@ -52,6 +53,9 @@ final class TaskStatusUpdates {
   private String createRefusal;
 
   private boolean podCreated;
+
+  /** The attempt's command failed and its VM is kept for inspection (spec.keepFailedVMSeconds). */
+  private boolean inspecting;
 
   TaskStatusUpdates(VirtualMachineTaskStatus current, long generation, Instant now) {
     this.status = current == null ? new VirtualMachineTaskStatus() : JSON.clone(current);
@@ -148,12 +152,19 @@ final class TaskStatusUpdates {
    * A pod that has not finished: Pending, Scheduled, Booting or Running. {@code waiting} says what
    * holds a pod that has no running agent yet (the scheduler, the kubelet, the image download).
    */
-  TaskStatusUpdates observed(PodObservation pod, Optional<PodWaiting.Waiting> waiting) {
+  TaskStatusUpdates observed(
+      PodObservation pod, Optional<PodWaiting.Waiting> waiting, Integer keepFailedVMSeconds) {
     // Within one attempt a phase never goes back: a readiness flap does not undo Running.
     TaskPhase phase =
         attempts() == readAttempts && readPhase.compareTo(pod.phase()) > 0
             ? readPhase
             : pod.phase();
+    // The agent turns its pod unready when it keeps a failed command's VM: Running, not ready.
+    inspecting =
+        keepFailedVMSeconds != null
+            && keepFailedVMSeconds > 0
+            && phase == TaskPhase.Running
+            && pod.phase() == TaskPhase.Booting;
     status.setPhase(phase);
     if (pod.nodeName() != null) {
       status.setNodeName(pod.nodeName());
@@ -170,7 +181,12 @@ final class TaskStatusUpdates {
                   .map(w -> "pod " + podName + " " + w.message())
                   .orElse("pod " + podName + " is starting on " + pod.nodeName());
           case Booting -> "the agent is booting the VM";
-          default -> "the guest is running the command";
+          default ->
+              inspecting
+                  ? "the guest command failed; its VM is kept for inspection for up to "
+                      + keepFailedVMSeconds
+                      + " s (kubectl vmtask shell)"
+                  : "the guest is running the command";
         });
     if (phase == TaskPhase.Pending || phase == TaskPhase.Scheduled) {
       waiting.ifPresent(w -> waitReason = w.reason());
@@ -297,6 +313,18 @@ final class TaskStatusUpdates {
             status.getMessage(),
             generation,
             now);
+    // Only for tasks that kept a VM: True while it is kept, False once the attempt ended.
+    if (inspecting || Conditions.find(c, INSPECTING).isPresent()) {
+      c =
+          Conditions.put(
+              c,
+              INSPECTING,
+              inspecting,
+              inspecting ? "KeptForInspection" : "NotInspecting",
+              inspecting ? status.getMessage() : "the VM is not kept for inspection",
+              generation,
+              now);
+    }
     // Only once a creation was refused: True while refusals last, False from the next pod on.
     if (createRefusal != null || podCreated && Conditions.find(c, POD_CREATE_FAILED).isPresent()) {
       c =

@@ -156,7 +156,10 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
       next.startedIn(PodObserver.startMillis(pod));
       return recheck;
     }
-    next.observed(seen, PodWaiting.of(pod, context.getSecondaryResources(Event.class)));
+    next.observed(
+        seen,
+        PodWaiting.of(pod, context.getSecondaryResources(Event.class)),
+        task.getSpec().getKeepFailedVMSeconds());
     return null;
   }
 

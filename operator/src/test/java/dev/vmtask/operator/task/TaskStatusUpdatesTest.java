@@ -55,16 +55,59 @@ class TaskStatusUpdatesTest {
   }
 
   @Test
+  void aKeptVmShowsAsInspectingUntilTheAttemptEnds() {
+    VirtualMachineTaskStatus s = new TaskStatusUpdates(null, 1, T0).podCreated("t-1", 1).build();
+    s =
+        new TaskStatusUpdates(s, 1, T0)
+            .observed(new PodObservation(TaskPhase.Running, "node-a", null), Optional.empty(), 600)
+            .build();
+    assertThat(s.getConditions()).noneMatch(c -> c.getType().equals("Inspecting"));
+    // The agent kept the failed command's VM and turned its pod unready.
+    s =
+        new TaskStatusUpdates(s, 1, T1)
+            .observed(new PodObservation(TaskPhase.Booting, "node-a", null), Optional.empty(), 600)
+            .build();
+    assertThat(s.getPhase()).isEqualTo(TaskPhase.Running);
+    assertThat(s.getMessage()).contains("kept for inspection for up to 600 s");
+    assertThat(condition(s, "Inspecting").getStatus()).isEqualTo("True");
+    assertThat(condition(s, "Inspecting").getReason()).isEqualTo("KeptForInspection");
+    assertThat(condition(s, "Inspecting").getLastTransitionTime()).isEqualTo(T1.toString());
+
+    var outcome =
+        new PodObservation.Outcome(
+            3, TaskReason.NonZeroExit, "guest command exited with 3", null, T1.toString());
+    s =
+        new TaskStatusUpdates(s, 1, T1)
+            .finished(outcome, Fixtures.task("ns", "t", "i").getSpec())
+            .build();
+    assertThat(condition(s, "Inspecting").getStatus()).isEqualTo("False");
+  }
+
+  @Test
+  void withoutKeepFailedVmAnUnreadyPodIsJustAFlap() {
+    VirtualMachineTaskStatus s = new TaskStatusUpdates(null, 1, T0).podCreated("t-1", 1).build();
+    s =
+        new TaskStatusUpdates(s, 1, T0)
+            .observed(new PodObservation(TaskPhase.Running, "node-a", null), Optional.empty(), 0)
+            .build();
+    s =
+        new TaskStatusUpdates(s, 1, T1)
+            .observed(new PodObservation(TaskPhase.Booting, "node-a", null), Optional.empty(), 0)
+            .build();
+    assertThat(s.getConditions()).noneMatch(c -> c.getType().equals("Inspecting"));
+  }
+
+  @Test
   void withinAnAttemptAPhaseNeverGoesBack() {
     VirtualMachineTaskStatus s = new TaskStatusUpdates(null, 1, T0).podCreated("t-1", 1).build();
     s =
         new TaskStatusUpdates(s, 1, T0)
-            .observed(new PodObservation(TaskPhase.Running, "node-a", null), Optional.empty())
+            .observed(new PodObservation(TaskPhase.Running, "node-a", null), Optional.empty(), null)
             .build();
     // The agent's readiness flaps: the pod reads as Booting for a moment.
     s =
         new TaskStatusUpdates(s, 1, T1)
-            .observed(new PodObservation(TaskPhase.Booting, "node-a", null), Optional.empty())
+            .observed(new PodObservation(TaskPhase.Booting, "node-a", null), Optional.empty(), null)
             .build();
     assertThat(s.getPhase()).isEqualTo(TaskPhase.Running);
     assertThat(s.getMessage()).isEqualTo("the guest is running the command");
@@ -82,7 +125,8 @@ class TaskStatusUpdatesTest {
     s = new TaskStatusUpdates(s, 1, T1).podCreated("t-2", 2).build();
     s =
         new TaskStatusUpdates(s, 1, T1)
-            .observed(new PodObservation(TaskPhase.Scheduled, "node-a", null), Optional.empty())
+            .observed(
+                new PodObservation(TaskPhase.Scheduled, "node-a", null), Optional.empty(), null)
             .build();
     assertThat(s.getPhase()).isEqualTo(TaskPhase.Scheduled);
   }
@@ -116,7 +160,7 @@ class TaskStatusUpdatesTest {
     VirtualMachineTaskStatus s =
         new TaskStatusUpdates(null, 1, T1)
             .onAttempt(1, pod)
-            .observed(new PodObservation(TaskPhase.Pending, null, null), Optional.empty())
+            .observed(new PodObservation(TaskPhase.Pending, null, null), Optional.empty(), null)
             .build();
     assertThat(s.getPodName()).isEqualTo("t-1");
     assertThat(s.getAttempts()).isEqualTo(1);
@@ -130,7 +174,7 @@ class TaskStatusUpdatesTest {
     assertThat(condition(s, "Scheduled").getReason()).isEqualTo("PodPending");
     s =
         new TaskStatusUpdates(s, 1, T1)
-            .observed(new PodObservation(TaskPhase.Running, "node-a", null), Optional.empty())
+            .observed(new PodObservation(TaskPhase.Running, "node-a", null), Optional.empty(), null)
             .build();
     assertThat(condition(s, "Scheduled").getStatus()).isEqualTo("True");
     assertThat(condition(s, "Running").getLastTransitionTime()).isEqualTo(T1.toString());
