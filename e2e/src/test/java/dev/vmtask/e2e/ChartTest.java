@@ -74,7 +74,9 @@ class ChartTest {
             "ValidatingAdmissionPolicy",
             "ValidatingAdmissionPolicyBinding",
             "ValidatingAdmissionPolicy",
-            "ValidatingAdmissionPolicyBinding");
+            "ValidatingAdmissionPolicyBinding",
+            "ClusterRole",
+            "ClusterRole");
     assertThat(chart.objects())
         .filteredOn(
             o ->
@@ -121,6 +123,26 @@ class ChartTest {
     assertThat(operator.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
     assertThat(operator.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
     assertThat(operator.getResources().getLimits()).containsKey("memory");
+  }
+
+  @Test
+  void usersGetTasksAndImagesThroughTheBuiltInRolesButNoPortForwardFromThem() {
+    RenderedChart chart = render(Map.of());
+    ClusterRole edit = chart.named(ClusterRole.class, RELEASE + "-edit");
+    ClusterRole view = chart.named(ClusterRole.class, RELEASE + "-view");
+    assertThat(edit.getMetadata().getLabels())
+        .containsEntry("rbac.authorization.k8s.io/aggregate-to-edit", "true")
+        .containsEntry("rbac.authorization.k8s.io/aggregate-to-admin", "true");
+    assertThat(view.getMetadata().getLabels())
+        .containsEntry("rbac.authorization.k8s.io/aggregate-to-view", "true")
+        .doesNotContainKey("rbac.authorization.k8s.io/aggregate-to-edit");
+    assertThat(view.getRules())
+        .allSatisfy(r -> assertThat(r.getVerbs()).containsExactly("get", "list", "watch"));
+    assertThat(Stream.concat(edit.getRules().stream(), view.getRules().stream()))
+        .allSatisfy(r -> assertThat(r.getApiGroups()).containsExactly("vmtask.dev"));
+    assertThat(render(Map.of("userRoles.aggregate", false)).all(ClusterRole.class))
+        .extracting(r -> r.getMetadata().getName())
+        .doesNotContain(RELEASE + "-edit", RELEASE + "-view");
   }
 
   @Test

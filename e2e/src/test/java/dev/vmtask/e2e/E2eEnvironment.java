@@ -105,7 +105,7 @@ final class E2eEnvironment {
     }
   }
 
-  private static Path kubeconfig() {
+  static Path kubeconfig() {
     return TestbedCluster.isExternal()
         ? Path.of(System.getenv("KUBECONFIG"))
         : TestbedScripts.locate().kubeconfig();

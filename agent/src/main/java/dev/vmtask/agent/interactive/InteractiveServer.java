@@ -2,6 +2,7 @@ package dev.vmtask.agent.interactive;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vmtask.agent.guest.GuestShells;
+import dev.vmtask.agent.vm.SocketChannelStreams;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
@@ -14,7 +15,6 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -205,8 +205,8 @@ public final class InteractiveServer implements AutoCloseable {
       display.connect(UnixDomainSocketAddress.of(target.vncSocket()));
       answer(s, "OK");
       diagnostics.accept("interactive display opened");
-      Thread fromVm = pipe(readingFrom(display), s.getOutputStream(), s);
-      copy(s.getInputStream(), writingTo(display));
+      Thread fromVm = pipe(SocketChannelStreams.input(display), s.getOutputStream(), s);
+      copy(s.getInputStream(), SocketChannelStreams.output(display));
       display.close();
       join(fromVm);
     } finally {
@@ -243,40 +243,6 @@ public final class InteractiveServer implements AutoCloseable {
       open.remove(session);
       diagnostics.accept("interactive shell closed");
     }
-  }
-
-  // Not Channels.newInputStream/newOutputStream: before Java 19 their reads and writes share a
-  // lock, so a blocked read would hold up every write of a two-way proxy.
-  private static InputStream readingFrom(SocketChannel c) {
-    return new InputStream() {
-      @Override
-      public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        return c.read(ByteBuffer.wrap(b, off, len));
-      }
-    };
-  }
-
-  private static OutputStream writingTo(SocketChannel c) {
-    return new OutputStream() {
-      @Override
-      public void write(int b) throws IOException {
-        write(new byte[] {(byte) b}, 0, 1);
-      }
-
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-        ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-        while (buf.hasRemaining()) {
-          c.write(buf);
-        }
-      }
-    };
   }
 
   /** Copies in to out on a thread of its own; when in ends, {@code whenDone} is closed. */

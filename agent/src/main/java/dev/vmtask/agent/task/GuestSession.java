@@ -32,6 +32,12 @@ final class GuestSession {
   private static final Duration LOG_DRAIN = Duration.ofSeconds(10);
   private static final Duration KVM_REPORT_GRACE = Duration.ofMillis(500);
 
+  /**
+   * How long the pod stays ready at least: the kubelet probes every second and must see it ready
+   * once, or its turning unready for an inspection would not show.
+   */
+  private static final Duration READY_AT_LEAST = Duration.ofSeconds(3);
+
   private final AgentSettings settings;
   private final MetadataService meta;
   private final VirtualMachine vm;
@@ -41,6 +47,7 @@ final class GuestSession {
   private final RunReport report;
   private final Consumer<String> diagnostics;
   private final ScreenshotRequest screenshot;
+  private long readySince;
 
   GuestSession(
       AgentSettings settings,
@@ -89,6 +96,7 @@ final class GuestSession {
     report.commandStarted();
     if (settings.readinessFile() != null) {
       Files.writeString(settings.readinessFile(), "");
+      readySince = System.nanoTime();
     }
     diagnostics.accept("guest is running the command");
     if (!first(task.maxRunTime(), meta.result(), exited)) {
@@ -225,6 +233,8 @@ final class GuestSession {
   private String keepForInspection(Duration keep) throws InterruptedException {
     try {
       if (settings.readinessFile() != null) {
+        long ready = Duration.ofNanos(System.nanoTime() - readySince).toMillis();
+        Thread.sleep(Math.max(0, READY_AT_LEAST.toMillis() - ready));
         Files.deleteIfExists(settings.readinessFile());
       }
     } catch (IOException e) {

@@ -10,7 +10,6 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -41,36 +40,8 @@ public final class QmpClient implements AutoCloseable {
 
   private QmpClient(SocketChannel channel) {
     this.channel = channel;
-    // Not Channels.newInputStream/newOutputStream: they share the channel's blocking lock, so a
-    // blocked read (the event reader) would stall every write.
-    this.out =
-        new OutputStream() {
-          @Override
-          public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-          }
-
-          @Override
-          public void write(byte[] b, int off, int len) throws IOException {
-            ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-            while (buf.hasRemaining()) {
-              channel.write(buf);
-            }
-          }
-        };
-    InputStream raw =
-        new InputStream() {
-          @Override
-          public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-          }
-
-          @Override
-          public int read(byte[] b, int off, int len) throws IOException {
-            return channel.read(ByteBuffer.wrap(b, off, len));
-          }
-        };
+    this.out = SocketChannelStreams.output(channel);
+    InputStream raw = SocketChannelStreams.input(channel);
     this.in = new BufferedReader(new InputStreamReader(raw, StandardCharsets.UTF_8));
     this.reader = new Thread(this::readLoop, "qmp-reader");
     reader.setDaemon(true);

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodStatus;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -60,7 +61,27 @@ public final class PodObserver {
       return new PodObservation(TaskPhase.Scheduled, node, null);
     }
     boolean ready = agent.map(c -> Boolean.TRUE.equals(c.getReady())).orElse(false);
-    return new PodObservation(ready ? TaskPhase.Running : TaskPhase.Booting, node, null);
+    if (ready) {
+      return new PodObservation(TaskPhase.Running, node, null);
+    }
+    boolean dropped = readinessDropped(status, agent.get().getState().getRunning().getStartedAt());
+    return new PodObservation(dropped ? TaskPhase.Running : TaskPhase.Booting, node, null, dropped);
+  }
+
+  /**
+   * True when the pod is unready but its Ready condition last changed after the agent started: it
+   * was ready (the guest ran its command) and is no more. The kubelet keeps that time, so this
+   * holds even when the operator never saw the pod ready.
+   */
+  private static boolean readinessDropped(PodStatus status, String agentStartedAt) {
+    if (agentStartedAt == null || status.getConditions() == null) {
+      return false;
+    }
+    return status.getConditions().stream()
+        .filter(c -> "Ready".equals(c.getType()) && "False".equals(c.getStatus()))
+        .map(PodCondition::getLastTransitionTime)
+        .filter(t -> t != null)
+        .anyMatch(t -> Instant.parse(t).isAfter(Instant.parse(agentStartedAt)));
   }
 
   /**

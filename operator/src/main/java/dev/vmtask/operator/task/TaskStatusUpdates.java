@@ -159,12 +159,8 @@ final class TaskStatusUpdates {
         attempts() == readAttempts && readPhase.compareTo(pod.phase()) > 0
             ? readPhase
             : pod.phase();
-    // The agent turns its pod unready when it keeps a failed command's VM: Running, not ready.
-    inspecting =
-        keepFailedVMSeconds != null
-            && keepFailedVMSeconds > 0
-            && phase == TaskPhase.Running
-            && pod.phase() == TaskPhase.Booting;
+    // The agent turns its pod unready when it keeps a failed command's VM.
+    inspecting = keepFailedVMSeconds != null && keepFailedVMSeconds > 0 && pod.readinessDropped();
     status.setPhase(phase);
     if (pod.nodeName() != null) {
       status.setNodeName(pod.nodeName());

@@ -51,6 +51,40 @@ class PodObserverTest {
   }
 
   @Test
+  void aPodThatTurnedUnreadyAfterItsAgentStartedWasRunning() {
+    var unready =
+        agent()
+            .withReady(false)
+            .withNewState()
+            .withNewRunning()
+            .withStartedAt("2026-01-01T00:00:05Z")
+            .endRunning()
+            .endState()
+            .build();
+    Pod booting = pod("n", "Running", unready);
+    booting
+        .getStatus()
+        .getConditions()
+        .add(
+            new PodConditionBuilder()
+                .withType("Ready")
+                .withStatus("False")
+                .withLastTransitionTime("2026-01-01T00:00:01Z")
+                .build());
+    assertThat(PodObserver.observe(booting).phase()).isEqualTo(TaskPhase.Booting);
+    assertThat(PodObserver.observe(booting).readinessDropped()).isFalse();
+
+    booting
+        .getStatus()
+        .getConditions()
+        .get(booting.getStatus().getConditions().size() - 1)
+        .setLastTransitionTime("2026-01-01T00:00:30Z");
+    PodObservation kept = PodObserver.observe(booting);
+    assertThat(kept.phase()).isEqualTo(TaskPhase.Running);
+    assertThat(kept.readinessDropped()).isTrue();
+  }
+
+  @Test
   void terminationReportDecidesTheOutcome() {
     PodObservation seen = PodObserver.observe(pod("n", "Succeeded", terminated(0, null, REPORT)));
     assertThat(seen.phase()).isEqualTo(TaskPhase.Succeeded);

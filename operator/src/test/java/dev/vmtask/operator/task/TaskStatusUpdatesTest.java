@@ -65,7 +65,8 @@ class TaskStatusUpdatesTest {
     // The agent kept the failed command's VM and turned its pod unready.
     s =
         new TaskStatusUpdates(s, 1, T1)
-            .observed(new PodObservation(TaskPhase.Booting, "node-a", null), Optional.empty(), 600)
+            .observed(
+                new PodObservation(TaskPhase.Running, "node-a", null, true), Optional.empty(), 600)
             .build();
     assertThat(s.getPhase()).isEqualTo(TaskPhase.Running);
     assertThat(s.getMessage()).contains("kept for inspection for up to 600 s");
@@ -92,7 +93,8 @@ class TaskStatusUpdatesTest {
             .build();
     s =
         new TaskStatusUpdates(s, 1, T1)
-            .observed(new PodObservation(TaskPhase.Booting, "node-a", null), Optional.empty(), 0)
+            .observed(
+                new PodObservation(TaskPhase.Running, "node-a", null, true), Optional.empty(), 0)
             .build();
     assertThat(s.getConditions()).noneMatch(c -> c.getType().equals("Inspecting"));
   }
