@@ -52,7 +52,7 @@ public record TaskSpec(
           image(t.path("image"), env),
           t.path("image").get("machine"),
           t.get("machine"),
-          command(t),
+          command(t, env),
           Duration.ofSeconds(t.path("maxRunTimeSeconds").asLong(3600)),
           artifacts(t.path("artifacts")),
           "outbound".equals(t.path("network").asText("none")),
@@ -132,7 +132,12 @@ public record TaskSpec(
         URI.create(url), sha, ImageFormat.parse(image.path("format").asText("auto")), headers);
   }
 
-  private static GuestCommand command(JsonNode t) throws TaskSpecException {
+  /**
+   * The command and its environment: {@code env} values, and {@code secretEnv} values from the
+   * agent's own variables, which the kubelet filled from Secrets.
+   */
+  private static GuestCommand command(JsonNode t, Map<String, String> agentEnv)
+      throws TaskSpecException {
     boolean hasCommand = t.path("command").isArray();
     boolean hasScript = t.path("script").isTextual();
     if (hasCommand == hasScript) {
@@ -146,6 +151,18 @@ public record TaskSpec(
     }
     Map<String, String> env = new LinkedHashMap<>();
     t.path("env").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
+    for (var e : (Iterable<Map.Entry<String, JsonNode>>) () -> t.path("secretEnv").fields()) {
+      String value = agentEnv.get(e.getValue().asText());
+      if (value == null) {
+        throw new TaskSpecException(
+            "invalid task: the value of guest variable "
+                + e.getKey()
+                + " is missing (the agent has no variable "
+                + e.getValue().asText()
+                + ")");
+      }
+      env.put(e.getKey(), value);
+    }
     return new GuestCommand(argv, env);
   }
 

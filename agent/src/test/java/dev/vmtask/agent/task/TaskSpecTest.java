@@ -20,6 +20,25 @@ class TaskSpecTest {
   }
 
   @Test
+  void secretEnvValuesComeFromTheAgentsEnvironment() throws Exception {
+    String json =
+        "{\"image\": {\"url\": \"http://images/disk.qcow2\"}, \"command\": [\"true\"],"
+            + " \"env\": {\"PLAIN\": \"p\"}, \"secretEnv\": {\"TOKEN\": \"VMTASK_SECRET_ENV_1\"}}";
+    TaskSpec t = TaskSpec.parse(json, Map.of("VMTASK_SECRET_ENV_1", "s3cret"));
+    assertThat(t.command().env()).containsEntry("PLAIN", "p").containsEntry("TOKEN", "s3cret");
+    assertThatThrownBy(() -> TaskSpec.parse(json, Map.of()))
+        .isInstanceOf(TaskSpecException.class)
+        .hasMessageContaining("guest variable TOKEN")
+        .hasMessageNotContaining("s3cret");
+  }
+
+  @Test
+  void keepFailedVmIsReadAndDefaultsToZero() throws Exception {
+    assertThat(parse("").keepFailedVm()).isZero();
+    assertThat(parse(", \"keepFailedVMSeconds\": 600").keepFailedVm()).hasSeconds(600);
+  }
+
+  @Test
   void theKvmDeviceFlagIsReadAndDefaultsToFalse() throws Exception {
     assertThat(parse("").kvmDevice()).isFalse();
     assertThat(parse(", \"kvmDevice\": true").kvmDevice()).isTrue();

@@ -6,10 +6,14 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /** One environment variable of the guest command. */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "!(has(self.value) && has(self.valueFrom))",
+    message = "an env entry has either value or valueFrom, not both")
 public class EnvVar {
   @JsonPropertyDescription("Variable name, a C identifier.")
   @Required
@@ -20,6 +24,9 @@ public class EnvVar {
   @JsonPropertyDescription("Value (may be empty).")
   @Size(max = 32768)
   private String value;
+
+  @JsonPropertyDescription("The value from a Secret instead (exclusive with value).")
+  private EnvVarSource valueFrom;
 
   public EnvVar() {}
 
@@ -34,6 +41,14 @@ public class EnvVar {
 
   public void setName(String name) {
     this.name = name;
+  }
+
+  public EnvVarSource getValueFrom() {
+    return valueFrom;
+  }
+
+  public void setValueFrom(EnvVarSource valueFrom) {
+    this.valueFrom = valueFrom;
   }
 
   public String getValue() {

@@ -13,7 +13,8 @@ import java.util.Map;
 /**
  * The {@code VMTASK_TASK} JSON of docs/agent-contract.md. {@code kvmDevice} is true when the pod
  * requests the KVM device, which only nodes whose verdict proved KVM offer: the agent uses KVM
- * without probing. Otherwise {@code acceleration} is {@code tcg}.
+ * without probing. Otherwise {@code acceleration} is {@code tcg}. {@code secretEnv} maps guest
+ * variables to the agent's variables that the kubelet filled from Secrets.
  */
 public record AgentTask(
     String namespace,
@@ -25,6 +26,7 @@ public record AgentTask(
     List<String> command,
     String script,
     Map<String, String> env,
+    Map<String, String> secretEnv,
     Integer maxRunTimeSeconds,
     List<Artifact> artifacts,
     TaskNetwork network,

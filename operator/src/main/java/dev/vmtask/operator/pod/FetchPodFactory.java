@@ -76,6 +76,7 @@ public final class FetchPodFactory {
         null,
         null,
         null,
+        null,
         null);
   }
 

@@ -71,7 +71,10 @@ public final class TaskPodFactory {
     }
     ContainerBuilder agent =
         template
-            .agent("pod", agentTask(task, image, machine, attempt, kvmDevice), List.of())
+            .agent(
+                "pod",
+                agentTask(task, image, machine, attempt, kvmDevice),
+                GuestSecretEnv.podEnv(spec))
             .withResources(resources.build())
             .withReadinessProbe(
                 new ProbeBuilder()
@@ -104,7 +107,9 @@ public final class TaskPodFactory {
     VirtualMachineTaskSpec spec = task.getSpec();
     Map<String, String> env = new LinkedHashMap<>();
     if (spec.getEnv() != null) {
-      spec.getEnv().forEach(e -> env.put(e.getName(), e.getValue() == null ? "" : e.getValue()));
+      spec.getEnv().stream()
+          .filter(e -> e.getValueFrom() == null)
+          .forEach(e -> env.put(e.getName(), e.getValue() == null ? "" : e.getValue()));
     }
     List<AgentTask.Artifact> artifacts = new ArrayList<>();
     if (spec.getArtifacts() != null) {
@@ -127,6 +132,7 @@ public final class TaskPodFactory {
         spec.getCommand(),
         spec.getScript(),
         env,
+        GuestSecretEnv.names(spec),
         spec.getMaxRunTimeSeconds(),
         artifacts,
         spec.getNetwork(),

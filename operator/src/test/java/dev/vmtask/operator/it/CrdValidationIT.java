@@ -152,6 +152,22 @@ class CrdValidationIT {
             cmd("env", List.of(Map.of("name", "A"), Map.of("name", "A"))),
             "env names must be unique"),
         Arguments.of(
+            cmd(
+                "env",
+                List.of(
+                    Map.of(
+                        "name",
+                        "TOKEN",
+                        "value",
+                        "x",
+                        "valueFrom",
+                        Map.of("secretKeyRef", Map.of("name", "s", "key", "k"))))),
+            "an env entry has either value or valueFrom, not both"),
+        Arguments.of(
+            cmd("env", List.of(Map.of("name", "TOKEN", "valueFrom", Map.of()))),
+            "spec.env[0].valueFrom.secretKeyRef: Required value"),
+        Arguments.of(cmd("keepFailedVMSeconds", 86401), "should be less than or equal to 86400"),
+        Arguments.of(
             cmd("artifacts", List.of(artifact("out", "relative/path", "pvc", null))),
             "artifact path must be absolute"),
         Arguments.of(

@@ -15,6 +15,7 @@ import dev.vmtask.api.task.Acceleration;
 import dev.vmtask.api.task.Artifact;
 import dev.vmtask.api.task.ArtifactVolume;
 import dev.vmtask.api.task.EnvVar;
+import dev.vmtask.api.task.EnvVarSource;
 import dev.vmtask.api.task.Screenshot;
 import dev.vmtask.api.task.VirtualMachineTask;
 import dev.vmtask.operator.Fixtures;
@@ -152,6 +153,45 @@ class TaskPodFactoryTest {
     JsonNode json =
         new ObjectMapper().readTree(env(pod.getSpec().getContainers().get(0), "VMTASK_TASK"));
     assertThat(json.get("image").get("guestAgent").asText()).isEqualTo("CloudInit");
+  }
+
+  @Test
+  void secretEnvIsAReferenceForTheKubeletAndOnlyANameInTheTask() throws Exception {
+    VirtualMachineTask task = Fixtures.task("ns", "t", "img");
+    EnvVar token = new EnvVar("TOKEN", null);
+    SecretKeyRef ref = new SecretKeyRef();
+    ref.setName("ci-token");
+    ref.setKey("token");
+    token.setValueFrom(new EnvVarSource(ref));
+    task.getSpec().setEnv(List.of(new EnvVar("PLAIN", "p"), token));
+    task.getSpec().setKeepFailedVMSeconds(300);
+
+    Pod pod = factory.create(task, Fixtures.readyImage("ns", "img"), machine(1, 256), 1, TCG);
+
+    Container agent = pod.getSpec().getContainers().get(0);
+    var secretVar =
+        agent.getEnv().stream().filter(e -> e.getName().equals("VMTASK_SECRET_ENV_1")).findFirst();
+    assertThat(secretVar).isPresent();
+    assertThat(secretVar.get().getValue()).isNull();
+    assertThat(secretVar.get().getValueFrom().getSecretKeyRef().getName()).isEqualTo("ci-token");
+    assertThat(secretVar.get().getValueFrom().getSecretKeyRef().getKey()).isEqualTo("token");
+    JsonNode json = new ObjectMapper().readTree(env(agent, "VMTASK_TASK"));
+    assertThat(json.get("env").toString()).isEqualTo("{\"PLAIN\":\"p\"}");
+    assertThat(json.get("secretEnv").toString()).isEqualTo("{\"TOKEN\":\"VMTASK_SECRET_ENV_1\"}");
+    assertThat(json.get("keepFailedVMSeconds").asInt()).isEqualTo(300);
+    assertThat(pod.getSpec().getActiveDeadlineSeconds())
+        .as("the inspection time is added to the pod's deadline")
+        .isEqualTo(
+            factory
+                    .create(
+                        Fixtures.task("ns", "t", "img"),
+                        Fixtures.readyImage("ns", "img"),
+                        machine(1, 256),
+                        1,
+                        TCG)
+                    .getSpec()
+                    .getActiveDeadlineSeconds()
+                + 300);
   }
 
   @Test
