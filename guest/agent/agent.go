@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -48,10 +49,13 @@ type agent struct {
 type task struct {
 	Command []string          `json:"command"`
 	Env     map[string]string `json:"env"`
+	// Inputs are copied into place, in order, before the command starts.
+	Inputs []input `json:"inputs"`
 }
 
-// run waits for the host, runs the task command, streams its output and reports its result,
-// then returns the exit code; the action poll loop goes on until ctx ends.
+// run waits for the host, copies the task's inputs, runs the task command, streams its output
+// and reports its result, then returns the exit code; the action poll loop goes on until ctx
+// ends. If an input cannot be copied, the command does not run: the task fails with 125.
 func (a *agent) run(ctx context.Context) int {
 	if err := os.MkdirAll(a.workdir, 0o755); err != nil {
 		logf("creating the working directory: %v", err)
@@ -60,8 +64,15 @@ func (a *agent) run(ctx context.Context) int {
 	t, hostTime := a.fetchTask(ctx)
 	a.syncClock(hostTime)
 	go a.pollLoop(ctx)
+	if ie := a.fetchInputs(ctx, t.Inputs); ie != nil {
+		a.failInput(ctx, ie)
+		a.report(ctx, inputFailedCode, http.Header{
+			"X-Vmtask-Input-Failed": {headerValue(ie.Error(), maxInputFailed)},
+		})
+		return inputFailedCode
+	}
 	code := a.runCommand(ctx, t)
-	a.report(ctx, code)
+	a.report(ctx, code, nil)
 	return code
 }
 
@@ -146,18 +157,19 @@ func (a *agent) runCommand(ctx context.Context, t task) int {
 	return code
 }
 
-// report sends the result until the host takes it; a 4xx (409: a different result was
-// already reported, e.g. after an abort) will not change by retrying.
-func (a *agent) report(ctx context.Context, code int) {
+// report sends the result, with extra headers if any, until the host takes it; a 4xx (409: a
+// different result was already reported, e.g. after an abort) will not change by retrying.
+func (a *agent) report(ctx context.Context, code int, extra http.Header) {
 	path := "/engine/v1/success"
 	if code != 0 {
 		path = "/engine/v1/failed"
 	}
+	header := http.Header{"X-Vmtask-Exit-Code": {strconv.Itoa(code)}}
+	for k, vs := range extra {
+		header[k] = vs
+	}
 	err := retry(ctx, a.t.retry, "reporting the result", func() error {
-		return a.c.call(ctx, request{
-			method: "PUT", path: path,
-			header: map[string][]string{"X-Vmtask-Exit-Code": {strconv.Itoa(code)}},
-		})
+		return a.c.call(ctx, request{method: "PUT", path: path, header: header})
 	})
 	if err != nil {
 		logf("reporting the result %d: %v", code, err)

@@ -72,6 +72,11 @@ type fakeHost struct {
 	// failPings, failResults: that many requests fail with 503 first.
 	failPings   int
 	failResults int
+	// inputs are the files of /engine/v1/input by name (absent: 404); inputGets the names asked
+	// for, in order; inputFailed the X-Vmtask-Input-Failed header of each /failed.
+	inputs      map[string][]byte
+	inputGets   []string
+	inputFailed []string
 	// logHandler replaces the default log handler when set (attempt counts from 1).
 	logHandler func(attempt int, w http.ResponseWriter, r *http.Request) bool
 
@@ -133,6 +138,9 @@ func (h *fakeHost) serve(w http.ResponseWriter, r *http.Request) {
 			jsonError(w, 500, "InternalServerError", "try again")
 			return
 		}
+		if r.URL.Path == "/engine/v1/failed" {
+			h.inputFailed = append(h.inputFailed, r.Header.Get("X-Vmtask-Input-Failed"))
+		}
 		prev := h.resolved
 		if prev == "" {
 			h.resolved = r.URL.Path
@@ -142,6 +150,18 @@ func (h *fakeHost) serve(w http.ResponseWriter, r *http.Request) {
 		if prev != "" && prev != r.URL.Path {
 			jsonError(w, 409, "ResourceConflict", "already resolved")
 		}
+	case "/engine/v1/input":
+		name := r.URL.Query().Get("name")
+		h.mu.Lock()
+		h.inputGets = append(h.inputGets, name)
+		body, ok := h.inputs[name]
+		h.mu.Unlock()
+		if !ok {
+			jsonError(w, 404, "ResourceNotFound", "no input "+name)
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Write(body)
 	case "/engine/v1/poll":
 		a := action{Type: "none"}
 		select {

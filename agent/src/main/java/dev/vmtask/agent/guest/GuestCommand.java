@@ -5,8 +5,11 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
-/** What the guest runs: the argv and the environment it adds to its own. */
-public record GuestCommand(List<String> argv, Map<String, String> env) {
+/**
+ * What the guest runs: the argv, the environment it adds to its own, and the input files it copies
+ * in first.
+ */
+public record GuestCommand(List<String> argv, Map<String, String> env, List<GuestInput> inputs) {
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   public GuestCommand {
@@ -21,6 +24,15 @@ public record GuestCommand(List<String> argv, Map<String, String> env) {
     }
     argv = List.copyOf(argv);
     env = new TreeMap<>(env); // sorted: stable output for the guest
+    inputs = List.copyOf(inputs);
+  }
+
+  public GuestCommand(List<String> argv, Map<String, String> env) {
+    this(argv, env, List.of());
+  }
+
+  public GuestCommand withInputs(List<GuestInput> measured) {
+    return new GuestCommand(argv, env, measured);
   }
 
   /** A POSIX sh fragment: exports the env and sets "$@" to the argv. */

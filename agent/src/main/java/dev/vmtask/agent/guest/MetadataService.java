@@ -29,6 +29,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class MetadataService implements AutoCloseable {
   public static final String EXIT_CODE_HEADER = "X-Vmtask-Exit-Code";
 
+  /** On a failed result: why an input file could not be written (the command did not run). */
+  public static final String INPUT_FAILED_HEADER = "X-Vmtask-Input-Failed";
+
   /** The host's clock (RFC 3339, UTC) on the execute reply: the guest agent sets its clock. */
   public static final String TIME_HEADER = "X-Vmtask-Time";
 
@@ -132,6 +135,7 @@ public final class MetadataService implements AutoCloseable {
       switch (path) {
         case "/engine/v1/ping" -> onlyMethod(ex, "GET", () -> send(ex, 200, "text/plain", ""));
         case "/engine/v1/execute" -> onlyMethod(ex, "GET", () -> execute(ex));
+        case "/engine/v1/input" -> onlyMethod(ex, "GET", () -> input(ex));
         case "/engine/v1/log" -> onlyMethod(ex, "POST", () -> log(ex));
         case "/engine/v1/success" -> onlyMethod(ex, "PUT", () -> resolve(ex, true));
         case "/engine/v1/failed" -> onlyMethod(ex, "PUT", () -> resolve(ex, false));
@@ -163,6 +167,10 @@ public final class MetadataService implements AutoCloseable {
   private void execute(HttpExchange ex) throws IOException {
     String body;
     String type;
+    if (wantsShell(ex) && !command.inputs().isEmpty()) {
+      error(ex, 400, "InvalidRequest", "input files need the JSON form (the vmtask guest agent)");
+      return;
+    }
     if (wantsShell(ex)) {
       body = command.toShell();
       type = "text/x-shellscript";
@@ -171,6 +179,18 @@ public final class MetadataService implements AutoCloseable {
       command.argv().forEach(o.putArray("command")::add);
       ObjectNode env = o.putObject("env");
       command.env().forEach(env::put);
+      if (!command.inputs().isEmpty()) {
+        var inputs = o.putArray("inputs");
+        for (GuestInput in : command.inputs()) {
+          inputs
+              .addObject()
+              .put("name", in.name())
+              .put("path", in.path())
+              .put("size", in.size())
+              .put("sha256", in.sha256())
+              .put("mode", in.mode());
+        }
+      }
       body = JSON.writeValueAsString(o);
       type = "application/json";
     }
@@ -178,6 +198,30 @@ public final class MetadataService implements AutoCloseable {
     commandFetched.complete(null);
     ex.getResponseHeaders().set(TIME_HEADER, Instant.now().toString());
     send(ex, 200, type, body);
+  }
+
+  private void input(HttpExchange ex) throws IOException {
+    String name = queryParameter(ex, "name");
+    GuestInput in =
+        command.inputs().stream().filter(i -> i.name().equals(name)).findFirst().orElse(null);
+    if (in == null) {
+      error(ex, 404, "ResourceNotFound", "no input is named " + name);
+      return;
+    }
+    ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+    ex.sendResponseHeaders(200, in.size() == 0 ? -1 : in.size());
+    if (in.size() > 0) {
+      try (OutputStream out = ex.getResponseBody();
+          InputStream file = java.nio.file.Files.newInputStream(in.source())) {
+        // At most the measured size: the guest checks size and digest, and so sees any change.
+        byte[] buf = new byte[65536];
+        long left = in.size();
+        for (int n; left > 0 && (n = file.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) {
+          out.write(buf, 0, n);
+          left -= n;
+        }
+      }
+    }
   }
 
   private void log(HttpExchange ex) throws IOException {
@@ -217,7 +261,17 @@ public final class MetadataService implements AutoCloseable {
         return;
       }
     }
-    GuestResult r = new GuestResult(code);
+    String inputFailure = ex.getRequestHeaders().getFirst(INPUT_FAILED_HEADER);
+    if (inputFailure != null && success) {
+      error(ex, 400, "InvalidPayload", INPUT_FAILED_HEADER + " comes only with a failure");
+      return;
+    }
+    GuestResult r =
+        new GuestResult(
+            code,
+            inputFailure == null
+                ? null
+                : inputFailure.substring(0, Math.min(1000, inputFailure.length())));
     if (!result.complete(r) && result.join().success() != success) {
       error(ex, 409, "ResourceConflict", "the result was already reported as " + result.join());
       return;

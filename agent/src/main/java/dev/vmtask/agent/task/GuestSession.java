@@ -205,6 +205,11 @@ final class GuestSession {
     if (!meta.awaitLogsClosed(LOG_DRAIN)) {
       diagnostics.accept("the guest's log stream was still open after its result");
     }
+    if (result.inputFailure() != null) {
+      return ended(
+          Reason.InputFailed,
+          "the command did not run: the guest could not write input " + result.inputFailure());
+    }
     List<CollectedArtifact> artifacts;
     try {
       artifacts =

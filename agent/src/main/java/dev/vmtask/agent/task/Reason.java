@@ -12,5 +12,6 @@ public enum Reason {
   KvmFailed,
   Aborted,
   ArtifactFailed,
-  AgentError
+  AgentError,
+  InputFailed
 }

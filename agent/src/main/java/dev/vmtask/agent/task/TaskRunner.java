@@ -74,6 +74,16 @@ public final class TaskRunner {
     if (missing != null) {
       return report.outcome(Reason.AgentError, 0, missing);
     }
+    try {
+      task =
+          task.withCommand(
+              InputFiles.measure(
+                  task.command(),
+                  settings.artifactMaxFileBytes(),
+                  settings.artifactMaxTotalBytes()));
+    } catch (InputFiles.InputFailedException | IOException e) {
+      return report.outcome(Reason.InputFailed, 0, e.getMessage());
+    }
     Path vmDir = null;
     try (ImageLease lease = acquire(task.image(), report)) {
       vmDir = createVmDir();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vmtask.agent.cloudinit.GuestAgentMode;
 import dev.vmtask.agent.guest.ArtifactRequest;
 import dev.vmtask.agent.guest.GuestCommand;
+import dev.vmtask.agent.guest.GuestInput;
 import dev.vmtask.agent.image.ImageFormat;
 import dev.vmtask.agent.image.ImageSource;
 import dev.vmtask.agent.screenshot.ScreenshotRequest;
@@ -64,6 +65,24 @@ public record TaskSpec(
     } catch (IllegalArgumentException e) {
       throw new TaskSpecException("invalid task: " + e.getMessage(), e);
     }
+  }
+
+  /** This task with another command (e.g. its inputs measured). */
+  public TaskSpec withCommand(GuestCommand other) {
+    return new TaskSpec(
+        name,
+        image,
+        imageMachine,
+        machine,
+        other,
+        maxRunTime,
+        artifacts,
+        outbound,
+        acceleration,
+        screenshot,
+        guestAgent,
+        kvmDevice,
+        keepFailedVm);
   }
 
   /** This task, keeping a VM whose command failed up for {@code keep}. */
@@ -163,7 +182,18 @@ public record TaskSpec(
       }
       env.put(e.getKey(), value);
     }
-    return new GuestCommand(argv, env);
+    List<GuestInput> inputs = new ArrayList<>();
+    for (JsonNode in : t.path("inputs")) {
+      String path = in.path("path").asText("");
+      String source = in.path("source").asText("");
+      if (!path.startsWith("/") || source.isEmpty()) {
+        throw new TaskSpecException("invalid task: an input needs an absolute path and a source");
+      }
+      int mode = in.path("mode").asInt(GuestInput.DEFAULT_MODE);
+      inputs.add(
+          new GuestInput(Integer.toString(inputs.size()), path, Path.of(source), mode, -1, null));
+    }
+    return new GuestCommand(argv, env, inputs);
   }
 
   private static List<ArtifactRequest> artifacts(JsonNode list) throws TaskSpecException {

@@ -66,6 +66,44 @@ class MetadataServiceTest {
   }
 
   @Test
+  void inputsAreListedOnExecuteServedByNameAndTheirFailureIsKept(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.writeString(tmp.resolve("in"), "payload");
+    service.close();
+    service =
+        MetadataService.start(
+            new GuestCommand(
+                List.of("true"),
+                Map.of(),
+                List.of(new GuestInput("0", "/root/in", file, 0600, 7, "ab"))),
+            new ByteArrayOutputStream(),
+            new GuestActions(Duration.ofSeconds(1), Duration.ofSeconds(1)),
+            Duration.ofMillis(200));
+
+    assertThat(send("GET", "execute", null).body())
+        .contains(
+            "\"inputs\":[{\"name\":\"0\",\"path\":\"/root/in\",\"size\":7,\"sha256\":\"ab\","
+                + "\"mode\":384}]");
+    assertThat(send("GET", "input?name=0", null).body()).isEqualTo("payload");
+    assertThat(send("GET", "input?name=1", null).statusCode()).isEqualTo(404);
+    assertThat(send("GET", "execute?format=sh", null).statusCode()).isEqualTo(400);
+
+    HttpResponse<String> failed =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:" + service.address().getPort() + "/engine/v1/failed"))
+                .method("PUT", HttpRequest.BodyPublishers.noBody())
+                .header(MetadataService.EXIT_CODE_HEADER, "125")
+                .header(MetadataService.INPUT_FAILED_HEADER, "/root/in: no space left on device")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(failed.statusCode()).isEqualTo(200);
+    assertThat(service.result().join().inputFailure())
+        .isEqualTo("/root/in: no space left on device");
+  }
+
+  @Test
   void resultIsIdempotentAndConflictsAreRejected() throws Exception {
     assertThat(send("PUT", "failed", "4").statusCode()).isEqualTo(200);
     assertThat(send("PUT", "failed", "4").statusCode()).isEqualTo(200);

@@ -33,6 +33,19 @@ class TaskSpecTest {
   }
 
   @Test
+  void inputsAreNumberedInOrderWithTheirMode() throws Exception {
+    TaskSpec t =
+        parse(
+            ", \"inputs\": [{\"path\": \"/root/a\", \"source\": \"/inputs/0/file\"},"
+                + " {\"path\": \"/root/b\", \"source\": \"/inputs/1/file\", \"mode\": 493}]");
+    assertThat(t.command().inputs())
+        .extracting(i -> i.name() + " " + i.path() + " " + i.source() + " " + i.mode())
+        .containsExactly("0 /root/a /inputs/0/file 420", "1 /root/b /inputs/1/file 493");
+    assertThatThrownBy(() -> parse(", \"inputs\": [{\"path\": \"rel\", \"source\": \"/x\"}]"))
+        .hasMessageContaining("absolute path");
+  }
+
+  @Test
   void keepFailedVmIsReadAndDefaultsToZero() throws Exception {
     assertThat(parse("").keepFailedVm()).isZero();
     assertThat(parse(", \"keepFailedVMSeconds\": 600").keepFailedVm()).hasSeconds(600);

@@ -2,7 +2,7 @@ package dev.vmtask.api.task;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 
-/** Why a task attempt ended. The agent reports the first eleven; the operator observes the rest. */
+/** Why a task attempt ended. The agent reports the first twelve; the operator observes the rest. */
 public enum TaskReason {
   Completed("the guest command exited 0", false),
   NonZeroExit("the guest command exited with a non-zero code (exitCode)", true),
@@ -16,6 +16,8 @@ public enum TaskReason {
   Aborted("the task was stopped before its command ended", true),
   ArtifactFailed("an artifact could not be copied out of the guest", true),
   AgentError("the agent failed for a reason of its own", true),
+  // Not retried: the same input would be missing or too large again.
+  InputFailed("an input file is missing, too large, or could not be written in the guest", false),
   NodeLost("the pod's node went away or the pod was deleted", true),
   Evicted("the kubelet evicted the pod (node pressure)", true),
   OOMKilled("the pod exceeded its memory limit", true),

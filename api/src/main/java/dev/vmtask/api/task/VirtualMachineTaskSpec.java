@@ -32,6 +32,9 @@ import java.util.Map;
     value = "!has(self.env) || self.env.all(e, self.env.exists_one(f, f.name == e.name))",
     message = "env names must be unique")
 @ValidationRule(
+    value = "!has(self.inputs) || self.inputs.all(i, self.inputs.exists_one(j, j.path == i.path))",
+    message = "input paths must be unique")
+@ValidationRule(
     value =
         "!has(self.screenshot) || !has(self.machine) || !has(self.machine.graphics)"
             + " || self.machine.graphics != 'none'",
@@ -64,6 +67,12 @@ public class VirtualMachineTaskSpec {
   @Max(604800)
   @Default("3600")
   private Integer maxRunTimeSeconds;
+
+  @JsonPropertyDescription(
+      "Files copied into the guest before the command runs, from ConfigMaps or claims; each at"
+          + " most the node's artifact size limit. A missing file ends the task as InputFailed.")
+  @Size(max = 64)
+  private List<Input> inputs;
 
   @JsonPropertyDescription("Files or directories copied out of the guest into volumes when done.")
   @Size(max = 64)
@@ -193,6 +202,14 @@ public class VirtualMachineTaskSpec {
 
   public void setBackoffLimit(Integer backoffLimit) {
     this.backoffLimit = backoffLimit;
+  }
+
+  public List<Input> getInputs() {
+    return inputs;
+  }
+
+  public void setInputs(List<Input> inputs) {
+    this.inputs = inputs;
   }
 
   public Integer getKeepFailedVMSeconds() {

@@ -33,7 +33,8 @@ public record AgentTask(
     Acceleration acceleration,
     Boolean kvmDevice,
     Screenshot screenshot,
-    Integer keepFailedVMSeconds) {
+    Integer keepFailedVMSeconds,
+    List<Input> inputs) {
 
   /**
    * The image the node daemon mounted; {@code sha256} is null only for an unverified, not yet
@@ -49,6 +50,9 @@ public record AgentTask(
 
   /** Capture the display; {@code destination} is the directory where its volume is mounted. */
   public record Screenshot(ScreenshotPolicy when, String destination) {}
+
+  /** An input: the file at {@code source} in the pod goes to {@code path} in the guest. */
+  public record Input(String path, String source, Integer mode) {}
 
   /** An artifact; {@code destination} is the directory where its volume is mounted. */
   public record Artifact(String name, String path, ArtifactType type, String destination) {}

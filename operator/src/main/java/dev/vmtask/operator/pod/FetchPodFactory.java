@@ -77,6 +77,7 @@ public final class FetchPodFactory {
         null,
         null,
         null,
+        null,
         null);
   }
 

@@ -86,6 +86,7 @@ public final class TaskPodFactory {
                     .build());
     PodBuilder pod = template.pod(name, task, image, labels(task, image, attempt));
     addClaimMounts(claimMounts(spec), pod, agent);
+    InputVolumes.add(spec, pod, agent);
     return pod.editMetadata()
         .addToAnnotations(PodLabels.IMAGE_ANNOTATION, image.getMetadata().getName())
         .endMetadata()
@@ -141,7 +142,8 @@ public final class TaskPodFactory {
             : Acceleration.TCG,
         kvmDevice ? Boolean.TRUE : null,
         screenshot(spec.getScreenshot()),
-        spec.getKeepFailedVMSeconds());
+        spec.getKeepFailedVMSeconds(),
+        InputVolumes.forAgent(spec));
   }
 
   private static AgentTask.Screenshot screenshot(Screenshot s) {

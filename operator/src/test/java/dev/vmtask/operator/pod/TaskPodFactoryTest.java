@@ -16,6 +16,7 @@ import dev.vmtask.api.task.Artifact;
 import dev.vmtask.api.task.ArtifactVolume;
 import dev.vmtask.api.task.EnvVar;
 import dev.vmtask.api.task.EnvVarSource;
+import dev.vmtask.api.task.Input;
 import dev.vmtask.api.task.Screenshot;
 import dev.vmtask.api.task.VirtualMachineTask;
 import dev.vmtask.operator.Fixtures;
@@ -192,6 +193,48 @@ class TaskPodFactoryTest {
                     .getSpec()
                     .getActiveDeadlineSeconds()
                 + 300);
+  }
+
+  @Test
+  void inputsAreReadOnlyFilesOfTheAgentNumberedInOrder() throws Exception {
+    VirtualMachineTask task = Fixtures.task("ns", "t", "img");
+    Input fromConfigMap = new Input();
+    fromConfigMap.setPath("/root/config.json");
+    Input.ConfigMapKey key = new Input.ConfigMapKey();
+    key.setName("settings");
+    key.setKey("config.json");
+    fromConfigMap.setConfigMap(key);
+    Input fromClaim = new Input();
+    fromClaim.setPath("/root/data.bin");
+    fromClaim.setMode(0755);
+    Input.InputVolume file = new Input.InputVolume();
+    file.setClaimName("data");
+    file.setSubPath("sets/data.bin");
+    fromClaim.setVolume(file);
+    task.getSpec().setInputs(List.of(fromConfigMap, fromClaim));
+
+    Pod pod = factory.create(task, Fixtures.readyImage("ns", "img"), machine(1, 256), 1, TCG);
+
+    Volume cm = volume(pod, "input-0");
+    assertThat(cm.getConfigMap().getName()).isEqualTo("settings");
+    assertThat(cm.getConfigMap().getItems().get(0).getKey()).isEqualTo("config.json");
+    assertThat(cm.getConfigMap().getItems().get(0).getPath()).isEqualTo("file");
+    Volume claim = volume(pod, "input-1");
+    assertThat(claim.getPersistentVolumeClaim().getClaimName()).isEqualTo("data");
+    assertThat(claim.getPersistentVolumeClaim().getReadOnly()).isTrue();
+    Container agent = pod.getSpec().getContainers().get(0);
+    assertThat(agent.getVolumeMounts())
+        .filteredOn(m -> m.getName().startsWith("input-"))
+        .extracting(
+            m ->
+                m.getName() + " " + m.getMountPath() + " " + m.getSubPath() + " " + m.getReadOnly())
+        .containsExactly(
+            "input-0 /inputs/0 null true", "input-1 /inputs/1/file sets/data.bin true");
+    JsonNode json = new ObjectMapper().readTree(env(agent, "VMTASK_TASK"));
+    assertThat(json.get("inputs").toString())
+        .isEqualTo(
+            "[{\"path\":\"/root/config.json\",\"source\":\"/inputs/0/file\"},"
+                + "{\"path\":\"/root/data.bin\",\"source\":\"/inputs/1/file\",\"mode\":493}]");
   }
 
   @Test
