@@ -168,6 +168,27 @@ class CrdValidationIT {
             "spec.env[0].valueFrom.secretKeyRef: Required value"),
         Arguments.of(cmd("keepFailedVMSeconds", 86401), "should be less than or equal to 86400"),
         Arguments.of(
+            cmd("inputs", List.of(Map.of("path", "/root/in"))),
+            "an input comes from exactly one of configMap and volume"),
+        Arguments.of(
+            cmd(
+                "inputs",
+                List.of(Map.of("path", "root/in", "configMap", Map.of("name", "c", "key", "k")))),
+            "input path must be absolute, name a file and not contain '..'"),
+        Arguments.of(
+            cmd(
+                "inputs",
+                List.of(
+                    Map.of("path", "/a", "configMap", Map.of("name", "c", "key", "k")),
+                    Map.of("path", "/a", "configMap", Map.of("name", "c", "key", "j")))),
+            "input paths must be unique"),
+        Arguments.of(
+            cmd(
+                "inputs",
+                List.of(
+                    Map.of("path", "/a", "volume", Map.of("claimName", "c", "subPath", "../x")))),
+            "subPath must be relative and must not contain '..'"),
+        Arguments.of(
             cmd("artifacts", List.of(artifact("out", "relative/path", "pvc", null))),
             "artifact path must be absolute"),
         Arguments.of(
