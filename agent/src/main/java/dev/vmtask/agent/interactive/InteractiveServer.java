@@ -100,13 +100,13 @@ public final class InteractiveServer implements AutoCloseable {
   /** The VM is stopping: no new sessions, and open ones end. */
   public void detach() {
     vm = null;
-    open.forEach(InteractiveServer::closeQuietly);
+    open.forEach(Relay::closeQuietly);
   }
 
   @Override
   public void close() {
     detach();
-    closeQuietly(server);
+    Relay.closeQuietly(server);
   }
 
   private void acceptLoop() {
@@ -129,7 +129,7 @@ public final class InteractiveServer implements AutoCloseable {
                   serve(s);
                 } finally {
                   open.remove(s);
-                  closeQuietly(s);
+                  Relay.closeQuietly(s);
                   slots.release();
                 }
               },
@@ -180,14 +180,14 @@ public final class InteractiveServer implements AutoCloseable {
     try (view) {
       answer(s, "OK");
       diagnostics.accept("interactive console opened");
-      Thread fromVm = pipe(view, s.getOutputStream(), s);
+      Thread fromVm = Relay.pipe(view, s.getOutputStream(), s);
       InputStream in = s.getInputStream();
       byte[] buf = new byte[4096];
       for (int n; (n = in.read(buf)) >= 0; ) {
         target.console().send(buf, 0, n);
       }
       view.close();
-      join(fromVm);
+      Relay.join(fromVm);
     } finally {
       open.remove(view);
       diagnostics.accept("interactive console closed");
@@ -205,10 +205,10 @@ public final class InteractiveServer implements AutoCloseable {
       display.connect(UnixDomainSocketAddress.of(target.vncSocket()));
       answer(s, "OK");
       diagnostics.accept("interactive display opened");
-      Thread fromVm = pipe(SocketChannelStreams.input(display), s.getOutputStream(), s);
-      copy(s.getInputStream(), SocketChannelStreams.output(display));
+      Thread fromVm = Relay.pipe(SocketChannelStreams.input(display), s.getOutputStream(), s);
+      Relay.copy(s.getInputStream(), SocketChannelStreams.output(display));
       display.close();
-      join(fromVm);
+      Relay.join(fromVm);
     } finally {
       open.remove(display);
       diagnostics.accept("interactive display closed");
@@ -235,48 +235,13 @@ public final class InteractiveServer implements AutoCloseable {
     try (session) {
       answer(s, "OK");
       diagnostics.accept("interactive shell opened: " + request.path("command"));
-      Thread fromGuest = pipe(session.fromGuest(), s.getOutputStream(), s);
-      copy(s.getInputStream(), session.toGuest());
+      Thread fromGuest = Relay.pipe(session.fromGuest(), s.getOutputStream(), s);
+      Relay.copy(s.getInputStream(), session.toGuest());
       session.close();
-      join(fromGuest);
+      Relay.join(fromGuest);
     } finally {
       open.remove(session);
       diagnostics.accept("interactive shell closed");
-    }
-  }
-
-  /** Copies in to out on a thread of its own; when in ends, {@code whenDone} is closed. */
-  private static Thread pipe(InputStream in, OutputStream out, Closeable whenDone) {
-    Thread t =
-        new Thread(
-            () -> {
-              try {
-                copy(in, out);
-              } catch (IOException e) {
-                // either side went away
-              } finally {
-                closeQuietly(whenDone);
-              }
-            },
-            "interactive-pipe");
-    t.setDaemon(true);
-    t.start();
-    return t;
-  }
-
-  private static void copy(InputStream in, OutputStream out) throws IOException {
-    byte[] buf = new byte[16384];
-    for (int n; (n = in.read(buf)) >= 0; ) {
-      out.write(buf, 0, n);
-      out.flush();
-    }
-  }
-
-  private static void join(Thread t) {
-    try {
-      t.join(5000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 
@@ -306,14 +271,6 @@ public final class InteractiveServer implements AutoCloseable {
       answer(s, "ERROR " + why);
     } catch (IOException e) {
       // the client is gone already
-    }
-  }
-
-  private static void closeQuietly(Closeable c) {
-    try {
-      c.close();
-    } catch (IOException e) {
-      // closing is all that is left to do
     }
   }
 }
