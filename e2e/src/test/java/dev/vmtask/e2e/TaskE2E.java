@@ -69,9 +69,13 @@ class TaskE2E {
     assertThat(metrics).contains("vmtask_tasks{phase=\"Succeeded\"}");
   }
 
-  /** The operator's /metrics, through a port-forward to its pod, as Prometheus would read it. */
+  /**
+   * The /metrics of every running operator pod, through port-forwards, as Prometheus would read
+   * them: only the leader counts tasks, and either replica may be the leader.
+   */
   private static String scrapeOperator(KubernetesClient client) throws Exception {
-    var pod =
+    StringBuilder all = new StringBuilder();
+    var pods =
         client
             .pods()
             .inNamespace(E2eEnvironment.RELEASE_NAMESPACE)
@@ -80,21 +84,25 @@ class TaskE2E {
             .getItems()
             .stream()
             .filter(p -> "Running".equals(p.getStatus().getPhase()))
-            .findFirst()
-            .orElseThrow();
-    try (var forward =
-        client
-            .pods()
-            .inNamespace(E2eEnvironment.RELEASE_NAMESPACE)
-            .withName(pod.getMetadata().getName())
-            .portForward(8080)) {
-      var http = java.net.http.HttpClient.newHttpClient();
-      var request =
-          java.net.http.HttpRequest.newBuilder(
-                  java.net.URI.create("http://localhost:" + forward.getLocalPort() + "/metrics"))
-              .build();
-      return http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            .toList();
+    assertThat(pods).as("running operator pods").isNotEmpty();
+    var http = java.net.http.HttpClient.newHttpClient();
+    for (var pod : pods) {
+      try (var forward =
+          client
+              .pods()
+              .inNamespace(E2eEnvironment.RELEASE_NAMESPACE)
+              .withName(pod.getMetadata().getName())
+              .portForward(8080)) {
+        var request =
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("http://localhost:" + forward.getLocalPort() + "/metrics"))
+                .build();
+        all.append(http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body())
+            .append('\n');
+      }
     }
+    return all.toString();
   }
 
   /** The sum of a Prometheus series' values over the lines whose labels contain {@code label}. */
