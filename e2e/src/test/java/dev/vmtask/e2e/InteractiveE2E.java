@@ -52,9 +52,7 @@ class InteractiveE2E {
 
   @BeforeEach
   void imageInNamespace(KubernetesClient client, TestNamespace namespace) {
-    E2eEnvironment env = E2eEnvironment.get(client);
-    tasks = new Tasks(client, namespace.name());
-    tasks.createImage(Manifests.image(IMAGE, env.guestUrl(), env.guest().sha256()));
+    tasks = Tasks.withGuestImage(client, namespace.name(), IMAGE);
     plugin = new KubectlPlugin(E2eEnvironment.kubeconfig(), namespace.name());
   }
 
@@ -122,8 +120,8 @@ class InteractiveE2E {
             .pollInterval(Duration.ofSeconds(1))
             .until(
                 () -> tasks.get("kept"),
-                t -> "True".equals(condition(t, "Inspecting").getStatus()) || finished(t));
-    Condition kept = condition(inspecting, "Inspecting");
+                t -> "True".equals(Tasks.condition(t, "Inspecting").getStatus()) || finished(t));
+    Condition kept = Tasks.condition(inspecting, "Inspecting");
     assertThat(kept.getStatus()).as("%s", inspecting.getStatus()).isEqualTo("True");
     assertThat(inspecting.getStatus().getPhase()).isEqualTo(TaskPhase.Running);
     assertThat(inspecting.getStatus().getMessage()).contains("kept for inspection");
@@ -139,7 +137,7 @@ class InteractiveE2E {
 
     VirtualMachineTask done = tasks.get("kept");
     assertThat(done.getStatus().getMessage()).contains("kept for inspection for 40 s");
-    assertThat(condition(done, "Inspecting").getStatus()).isEqualTo("False");
+    assertThat(Tasks.condition(done, "Inspecting").getStatus()).isEqualTo("False");
     Duration keptFor =
         Duration.between(
             Instant.parse(kept.getLastTransitionTime()),
@@ -156,16 +154,6 @@ class InteractiveE2E {
         && t.getStatus() != null
         && t.getStatus().getPhase() != null
         && t.getStatus().getPhase().isFinished();
-  }
-
-  private static Condition condition(VirtualMachineTask t, String type) {
-    if (t == null || t.getStatus() == null || t.getStatus().getConditions() == null) {
-      return new Condition();
-    }
-    return t.getStatus().getConditions().stream()
-        .filter(c -> type.equals(c.getType()))
-        .findFirst()
-        .orElse(new Condition());
   }
 
   /**

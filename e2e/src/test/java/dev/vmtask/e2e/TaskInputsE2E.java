@@ -26,9 +26,7 @@ class TaskInputsE2E {
 
   @BeforeEach
   void imageInNamespace(KubernetesClient client, TestNamespace namespace) {
-    E2eEnvironment env = E2eEnvironment.get(client);
-    tasks = new Tasks(client, namespace.name());
-    tasks.createImage(Manifests.image(IMAGE, env.guestUrl(), env.guest().sha256()));
+    tasks = Tasks.withGuestImage(client, namespace.name(), IMAGE);
   }
 
   @Test

@@ -32,9 +32,7 @@ class TaskSecretEnvE2E {
 
   @BeforeEach
   void imageInNamespace(KubernetesClient client, TestNamespace namespace) {
-    E2eEnvironment env = E2eEnvironment.get(client);
-    tasks = new Tasks(client, namespace.name());
-    tasks.createImage(Manifests.image(IMAGE, env.guestUrl(), env.guest().sha256()));
+    tasks = Tasks.withGuestImage(client, namespace.name(), IMAGE);
   }
 
   @Test
@@ -88,21 +86,10 @@ class TaskSecretEnvE2E {
             .atMost(Duration.ofMinutes(3))
             .pollInterval(Duration.ofSeconds(1))
             .until(
-                () -> condition(tasks.get("nosecret"), "Running"),
-                c -> c != null && "CreateContainerConfigError".equals(c.getReason()));
+                () -> Tasks.condition(tasks.get("nosecret"), "Running"),
+                c -> "CreateContainerConfigError".equals(c.getReason()));
     assertThat(running.getMessage()).contains("secret \"absent\" not found");
     tasks.delete("nosecret");
-  }
-
-  private static io.fabric8.kubernetes.api.model.Condition condition(
-      VirtualMachineTask t, String type) {
-    if (t == null || t.getStatus() == null || t.getStatus().getConditions() == null) {
-      return null;
-    }
-    return t.getStatus().getConditions().stream()
-        .filter(c -> type.equals(c.getType()))
-        .findFirst()
-        .orElse(null);
   }
 
   private static String sha256(String s) throws Exception {

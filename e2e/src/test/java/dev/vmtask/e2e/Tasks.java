@@ -6,6 +6,7 @@ import dev.vmtask.api.image.ImagePhase;
 import dev.vmtask.api.image.VMImage;
 import dev.vmtask.api.task.TaskPhase;
 import dev.vmtask.api.task.VirtualMachineTask;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -30,6 +31,25 @@ final class Tasks {
   Tasks(KubernetesClient client, String namespace) {
     this.client = client;
     this.namespace = namespace;
+  }
+
+  /** Tasks in {@code namespace}, with the test guest there as VMImage {@code image}. */
+  static Tasks withGuestImage(KubernetesClient client, String namespace, String image) {
+    E2eEnvironment env = E2eEnvironment.get(client);
+    Tasks tasks = new Tasks(client, namespace);
+    tasks.createImage(Manifests.image(image, env.guestUrl(), env.guest().sha256()));
+    return tasks;
+  }
+
+  /** The task's condition of {@code type}; an empty one when the task has none yet. */
+  static Condition condition(VirtualMachineTask task, String type) {
+    if (task == null || task.getStatus() == null || task.getStatus().getConditions() == null) {
+      return new Condition();
+    }
+    return task.getStatus().getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst()
+        .orElse(new Condition());
   }
 
   VMImage createImage(String yaml) {

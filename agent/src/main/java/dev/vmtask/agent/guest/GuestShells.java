@@ -49,25 +49,23 @@ public final class GuestShells {
     }
     Session s = new Session(UUID.randomUUID().toString());
     sessions.put(s.id, s);
+    boolean opened = false;
     try {
       actions.hand(new GuestAction(s.id, "shell", "", request));
       CompletableFuture.allOf(s.input, s.output).get(openTimeout.toMillis(), TimeUnit.MILLISECONDS);
+      opened = true;
       return s;
     } catch (TimeoutException e) {
-      s.close();
       throw new GuestActionException(
           "the guest took the shell action but did not open its streams within "
               + openTimeout.toSeconds()
               + " s (do its guest tools support shells?)");
-    } catch (ExecutionException | IOException | InterruptedException | RuntimeException e) {
-      s.close();
-      if (e instanceof InterruptedException ie) {
-        throw ie;
-      }
-      if (e instanceof IOException io) {
-        throw io;
-      }
+    } catch (ExecutionException | RuntimeException e) {
       throw new GuestActionException("shell failed: " + e.getMessage(), e);
+    } finally {
+      if (!opened) {
+        s.close();
+      }
     }
   }
 

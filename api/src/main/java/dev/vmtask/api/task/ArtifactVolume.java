@@ -11,6 +11,14 @@ import io.fabric8.generator.annotation.ValidationRule;
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ArtifactVolume {
+  /** CEL: a claim's subPath stays inside the claim (also for inputs). */
+  static final String RELATIVE_SUB_PATH =
+      "!self.startsWith('/') && self != '..' && !self.startsWith('../')"
+          + " && !self.endsWith('/..') && !self.contains('/../')";
+
+  static final String RELATIVE_SUB_PATH_MESSAGE =
+      "subPath must be relative and must not contain '..'";
+
   @JsonPropertyDescription("Name of the PersistentVolumeClaim.")
   @Required
   @Size(min = 1, max = 253)
@@ -18,11 +26,7 @@ public class ArtifactVolume {
 
   @JsonPropertyDescription("Relative directory inside the claim (no '..'); default the root.")
   @Size(max = 1024)
-  @ValidationRule(
-      value =
-          "!self.startsWith('/') && self != '..' && !self.startsWith('../')"
-              + " && !self.endsWith('/..') && !self.contains('/../')",
-      message = "subPath must be relative and must not contain '..'")
+  @ValidationRule(value = RELATIVE_SUB_PATH, message = RELATIVE_SUB_PATH_MESSAGE)
   private String subPath;
 
   public String getClaimName() {

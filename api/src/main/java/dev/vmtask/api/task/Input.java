@@ -115,10 +115,8 @@ public class Input {
     @Required
     @Size(min = 1, max = 1024)
     @ValidationRule(
-        value =
-            "!self.startsWith('/') && self != '..' && !self.startsWith('../')"
-                + " && !self.endsWith('/..') && !self.contains('/../')",
-        message = "subPath must be relative and must not contain '..'")
+        value = ArtifactVolume.RELATIVE_SUB_PATH,
+        message = ArtifactVolume.RELATIVE_SUB_PATH_MESSAGE)
     private String subPath;
 
     public String getClaimName() {
