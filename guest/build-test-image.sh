@@ -22,7 +22,9 @@ cache_root=${VMTASK_GUEST_CACHE:-$HOME/.cache/vmtask/guest}
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1700000000}
 # Load order respects module dependencies (modinfo -F depends).
 # evdev and button: the ACPI power button (QMP system_powerdown) as an input event for acpid.
-modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net e1000 mii 8139too evdev button"
+# virtio_blk and vfat: commands can mount the boot disk (FAT, /dev/vda) and write to it, as an
+# image build does.
+modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net e1000 mii 8139too evdev button virtio_blk fat vfat nls_cp437 nls_ascii"
 
 log() { echo "build-test-image: $*" >&2; }
 need() { command -v "$1" >/dev/null 2>&1 || { log "missing $1: run $here/install-deps.sh"; exit 1; }; }

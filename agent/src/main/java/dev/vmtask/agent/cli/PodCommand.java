@@ -46,7 +46,8 @@ public final class PodCommand {
       }
     } catch (TaskSpecException | IllegalArgumentException e) {
       outcome =
-          new Outcome(Reason.AgentError, 0, e.getMessage(), null, null, List.of(), null, zero());
+          new Outcome(
+              Reason.AgentError, 0, e.getMessage(), null, null, List.of(), null, zero(), null);
     }
     diag.accept(outcome.reason() + ": " + outcome.message());
     try {

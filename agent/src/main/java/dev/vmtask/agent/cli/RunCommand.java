@@ -72,6 +72,15 @@ public final class RunCommand {
                         + a.sizeBytes()
                         + " bytes sha256:"
                         + a.sha256()));
+    if (o.output() != null) {
+      diag.accept(
+          "image "
+              + o.output().path()
+              + " "
+              + o.output().sizeBytes()
+              + " bytes sha256:"
+              + o.output().sha256());
+    }
     diag.accept("timings " + o.timings() + ", acceleration " + o.acceleration());
     return o.exitCode();
   }

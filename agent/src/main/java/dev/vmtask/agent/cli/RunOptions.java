@@ -8,6 +8,7 @@ import dev.vmtask.agent.guest.GuestCommand;
 import dev.vmtask.agent.image.ImageFormat;
 import dev.vmtask.agent.image.ImageSource;
 import dev.vmtask.agent.screenshot.ScreenshotRequest;
+import dev.vmtask.agent.task.OutputRequest;
 import dev.vmtask.agent.task.TaskSpec;
 import dev.vmtask.agent.vm.Acceleration;
 import java.net.URI;
@@ -40,6 +41,8 @@ record RunOptions(TaskSpec task, Path cacheDir, Duration bootTimeout) {
         --screenshot-when W    always or on-failure (default on-failure; needs --screenshot)
         --guest-agent M        auto, cloud-init or preinstalled (default auto: preinstalled for
                                tar.zst, cloud-init for qcow2 and raw)
+        --output FILE          after the command exited 0, power the guest off and package its
+                               disk as a tar.zst image at FILE (its sha256 goes to stderr)
       The guest's output goes to stdout; the exit code is the command's, or 125 with a message on
       stderr when the task could not run.""";
 
@@ -60,6 +63,7 @@ record RunOptions(TaskSpec task, Path cacheDir, Duration bootTimeout) {
     Path screenshotDir = null;
     ScreenshotRequest.When screenshotWhen = null;
     GuestAgentMode guestAgent = GuestAgentMode.AUTO;
+    OutputRequest output = null;
     String image = null;
     int i = 0;
     try {
@@ -97,6 +101,7 @@ record RunOptions(TaskSpec task, Path cacheDir, Duration bootTimeout) {
           case "--screenshot" -> screenshotDir = Path.of(v);
           case "--screenshot-when" -> screenshotWhen = screenshotWhen(v);
           case "--guest-agent" -> guestAgent = GuestAgentMode.parse(v);
+          case "--output" -> output = new OutputRequest(Path.of(v).toAbsolutePath());
           default -> throw new UsageException("unknown option " + a);
         }
       }
@@ -132,7 +137,8 @@ record RunOptions(TaskSpec task, Path cacheDir, Duration bootTimeout) {
                       screenshotDir.toAbsolutePath()),
               guestAgent,
               false,
-              Duration.ZERO);
+              Duration.ZERO,
+              output);
       return new RunOptions(task, cache, bootTimeout);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());

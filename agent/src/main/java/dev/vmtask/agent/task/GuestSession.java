@@ -226,8 +226,29 @@ final class GuestSession {
     if (code != 0 && !task.keepFailedVm().isZero()) {
       note += keepForInspection(task.keepFailedVm());
     }
+    if (code == 0 && task.output() != null) {
+      return poweredOffForOutput(note);
+    }
     quit();
     return report.outcome(reason, code, "guest command exited with " + code + note);
+  }
+
+  /**
+   * The disk becomes an image only after the guest flushed and unmounted its file systems: it is
+   * asked to power off (ACPI), and one that does not within the grace publishes nothing.
+   */
+  private Outcome poweredOffForOutput(String note) throws InterruptedException {
+    diagnostics.accept("powering the guest off to package its disk");
+    if (!vm.stop(settings.stopGrace())) {
+      return report.outcome(
+          Reason.OutputFailed,
+          0,
+          "guest command exited with 0, but the guest did not power off within "
+              + settings.stopGrace().toSeconds()
+              + " s (ACPI power button), so its disk was not packaged"
+              + note);
+    }
+    return report.outcome(Reason.Completed, 0, "guest command exited with 0" + note);
   }
 
   /**

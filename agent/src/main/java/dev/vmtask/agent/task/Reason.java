@@ -13,5 +13,6 @@ public enum Reason {
   Aborted,
   ArtifactFailed,
   AgentError,
-  InputFailed
+  InputFailed,
+  OutputFailed
 }

@@ -17,6 +17,7 @@ final class RunReport {
   private Outcome.ImageInfo image;
   private List<CollectedArtifact> artifacts = List.of();
   private StoredScreenshot screenshot;
+  private Outcome.OutputInfo output;
   private String note;
 
   void imageReady(Outcome.ImageInfo info) {
@@ -48,6 +49,10 @@ final class RunReport {
     screenshot = stored;
   }
 
+  void output(Outcome.OutputInfo packaged) {
+    output = packaged;
+  }
+
   /**
    * Something every ending's message must say (e.g. that KVM failed and TCG took over). It goes
    * first: a long message is cut at its end.
@@ -73,7 +78,26 @@ final class RunReport {
         image,
         artifacts,
         screenshot,
-        t);
+        t,
+        output);
+  }
+
+  /**
+   * {@code earlier} with {@code more} added to its message and the times and output as they are
+   * now: for work done after the VM stopped (packaging its disk).
+   */
+  Outcome extend(Outcome earlier, String more) {
+    Outcome now = outcome(earlier.reason(), earlier.guestExitCode(), "");
+    return new Outcome(
+        now.reason(),
+        now.guestExitCode(),
+        earlier.message() + more,
+        now.acceleration(),
+        now.image(),
+        now.artifacts(),
+        now.screenshot(),
+        now.timings(),
+        now.output());
   }
 
   private static long ms(long from, long to) {

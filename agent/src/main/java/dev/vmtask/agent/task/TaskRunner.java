@@ -6,6 +6,7 @@ import dev.vmtask.agent.guest.MetadataService;
 import dev.vmtask.agent.image.ImageCache;
 import dev.vmtask.agent.image.ImageFetchException;
 import dev.vmtask.agent.image.ImageLease;
+import dev.vmtask.agent.image.ImagePackager;
 import dev.vmtask.agent.image.ImageRejectedException;
 import dev.vmtask.agent.image.ImageSource;
 import dev.vmtask.agent.image.MountedImage;
@@ -24,6 +25,7 @@ import dev.vmtask.agent.vm.VmFiles;
 import dev.vmtask.agent.vm.VmNetwork;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -88,7 +90,8 @@ public final class TaskRunner {
     try (ImageLease lease = acquire(task.image(), report)) {
       vmDir = createVmDir();
       Path overlay = Overlay.create(lease, vmDir.resolve("disk.qcow2"));
-      MachineDefinition machine = withDisplayForScreenshot(task, resolveMachine(task, lease));
+      MachineDefinition resolved = resolveMachine(task, lease);
+      MachineDefinition machine = withDisplayForScreenshot(task, resolved);
       AccelerationProbe probe =
           new AccelerationProbe(
               settings.qemuBinary(), settings.kvmDevice(), settings.stateDir(), vmDir, diagnostics);
@@ -114,7 +117,7 @@ public final class TaskRunner {
         if (outcome.reason() == Reason.KvmFailed && !task.kvmDevice()) {
           markKvmFailed(probe, machine, outcome.message());
         }
-        return outcome;
+        return withOutput(task, outcome, lease, overlay, resolved, vmDir, report);
       } catch (KvmFailedException kvm) {
         // Nothing of the task ran: the same attempt boots again under TCG on a fresh overlay (the
         // old one has the KVM boot's writes), and the node's next auto VM skips KVM.
@@ -130,7 +133,8 @@ public final class TaskRunner {
         if (abort.isDone()) {
           return abortedBeforeBoot(report);
         }
-        return bootUnderTcg(task, machine, overlay, configDrive, files, report);
+        Outcome outcome = bootUnderTcg(task, machine, overlay, configDrive, files, report);
+        return withOutput(task, outcome, lease, overlay, resolved, vmDir, report);
       }
     } catch (ImageRejectedException | ImageFetchException e) {
       return report.outcome(Reason.ImageFailed, 0, e.getMessage());
@@ -207,6 +211,56 @@ public final class TaskRunner {
     }
     diagnostics.accept("guest agent: from a cloud-init config drive (" + task.guestAgent() + ")");
     return CloudInitDrive.write(vmDir, settings.guestAgentBinary(), "vmtask-" + machine.uuid());
+  }
+
+  /**
+   * Packages the disk of a task that wants it and completed (the guest powered off): the disk
+   * flattened, with the machine it ran on minus that VM's identity (uuid, MAC).
+   */
+  private Outcome withOutput(
+      TaskSpec task,
+      Outcome outcome,
+      ImageLease lease,
+      Path overlay,
+      MachineDefinition machine,
+      Path vmDir,
+      RunReport report) {
+    if (task.output() == null || outcome.reason() != Reason.Completed) {
+      return outcome;
+    }
+    Path target = task.output().file();
+    diagnostics.accept("packaging the disk as " + target);
+    long start = System.nanoTime();
+    try {
+      byte[] machineJson =
+          MachineJson.toJson(machine.toBuilder().uuid(null).mac(null).build())
+              .toString()
+              .getBytes(StandardCharsets.UTF_8);
+      ImagePackager.Packaged p = ImagePackager.write(overlay, "qcow2", machineJson, vmDir, target);
+      report.output(
+          new Outcome.OutputInfo(
+              target.toString(),
+              p.sizeBytes(),
+              p.sha256(),
+              p.virtualSizeBytes(),
+              task.guestAgent().resolve(lease.format()).toString()));
+      diagnostics.accept(
+          "image packaged: "
+              + p.sizeBytes()
+              + " bytes, sha256:"
+              + p.sha256()
+              + " in "
+              + (System.nanoTime() - start) / 1_000_000
+              + " ms");
+      return report.extend(
+          outcome,
+          "; its disk was packaged as " + target.getFileName() + " (sha256:" + p.sha256() + ")");
+    } catch (IOException | RuntimeException e) {
+      return report.outcome(
+          Reason.OutputFailed,
+          0,
+          "guest command exited with 0, but its disk could not be packaged: " + e.getMessage());
+    }
   }
 
   /** QMP screendump needs a display device; a machine without one gets a standard VGA. */

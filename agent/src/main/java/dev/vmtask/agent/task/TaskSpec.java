@@ -25,7 +25,8 @@ import java.util.Map;
  * imageMachine} stay JSON until the run, where a bad machine is reported as InvalidMachine. {@code
  * screenshot} is null when none is wanted; {@code guestAgent} says how the guest agent gets into
  * the VM; {@code kvmDevice} is true in a pod that the node daemon's device plugin gave /dev/kvm;
- * {@code keepFailedVm} is how long a VM whose command failed stays up for inspection (zero: not).
+ * {@code keepFailedVm} is how long a VM whose command failed stays up for inspection (zero: not);
+ * {@code output}, when not null, is where the task's disk is packaged as an image.
  */
 public record TaskSpec(
     String name,
@@ -40,7 +41,8 @@ public record TaskSpec(
     ScreenshotRequest screenshot,
     GuestAgentMode guestAgent,
     boolean kvmDevice,
-    Duration keepFailedVm) {
+    Duration keepFailedVm,
+    OutputRequest output) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Parses the operator's task JSON; header values come from {@code env}. */
@@ -61,7 +63,8 @@ public record TaskSpec(
           screenshot(t.get("screenshot")),
           GuestAgentMode.parse(t.path("image").path("guestAgent").asText(null)),
           t.path("kvmDevice").asBoolean(false),
-          Duration.ofSeconds(Math.max(0, t.path("keepFailedVMSeconds").asLong(0))));
+          Duration.ofSeconds(Math.max(0, t.path("keepFailedVMSeconds").asLong(0))),
+          output(t.get("output")));
     } catch (IllegalArgumentException e) {
       throw new TaskSpecException("invalid task: " + e.getMessage(), e);
     }
@@ -82,7 +85,8 @@ public record TaskSpec(
         screenshot,
         guestAgent,
         kvmDevice,
-        keepFailedVm);
+        keepFailedVm,
+        output);
   }
 
   /** This task, keeping a VM whose command failed up for {@code keep}. */
@@ -100,7 +104,8 @@ public record TaskSpec(
         screenshot,
         guestAgent,
         kvmDevice,
-        keep);
+        keep,
+        output);
   }
 
   /** Only the image of a task JSON (image pods carry no command). */
@@ -216,6 +221,20 @@ public record TaskSpec(
               Path.of(dest)));
     }
     return out;
+  }
+
+  /** {@code {"destination": "/dir", "fileName": "image.tar.zst"}}; absent means no output. */
+  private static OutputRequest output(JsonNode o) throws TaskSpecException {
+    if (o == null || o.isNull()) {
+      return null;
+    }
+    String dest = o.path("destination").asText("");
+    String fileName = o.path("fileName").asText("image.tar.zst");
+    if (!dest.startsWith("/") || fileName.isEmpty() || fileName.contains("/")) {
+      throw new TaskSpecException(
+          "invalid task: output needs an absolute destination and a plain fileName");
+    }
+    return new OutputRequest(Path.of(dest, fileName));
   }
 
   /**

@@ -14,7 +14,7 @@ import java.util.List;
 /**
  * The JSON the kubelet publishes as the container's termination message. The kubelet keeps at most
  * 4096 bytes, so artifacts that do not fit are dropped ({@code truncated: true}) and an overlong
- * message is cut. The screenshot entry is small and always kept.
+ * message is cut. The screenshot and output entries are small and always kept.
  */
 public final class TerminationMessage {
   static final int MAX_BYTES = 4095;
@@ -89,6 +89,15 @@ public final class TerminationMessage {
           .put("path", s.path())
           .put("width", s.width())
           .put("height", s.height());
+    }
+    Outcome.OutputInfo out = o.output();
+    if (out != null) {
+      n.putObject("output")
+          .put("path", out.path())
+          .put("sizeBytes", out.sizeBytes())
+          .put("sha256", out.sha256())
+          .put("virtualSizeBytes", out.virtualSizeBytes())
+          .put("guestAgent", out.guestAgent());
     }
     Outcome.Timings t = o.timings();
     n.putObject("timings")

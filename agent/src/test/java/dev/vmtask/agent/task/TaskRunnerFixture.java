@@ -162,7 +162,8 @@ final class TaskRunnerFixture {
         screenshot,
         guestAgent,
         false,
-        Duration.ZERO);
+        Duration.ZERO,
+        null);
   }
 
   /** The packaged test image (tar.zst), imported into the cache on first use. */

@@ -28,7 +28,8 @@ class TerminationMessageTest {
             IMAGE,
             List.of(new CollectedArtifact("out", 12, "b".repeat(64), "out.txt")),
             null,
-            T);
+            T,
+            null);
 
     JsonNode m = JSON.readTree(TerminationMessage.render(o));
 
@@ -43,7 +44,7 @@ class TerminationMessageTest {
   }
 
   @Test
-  void rendersAStoredScreenshot() throws Exception {
+  void rendersAStoredScreenshotAndOutput() throws Exception {
     Outcome o =
         new Outcome(
             Reason.DeadlineExceeded,
@@ -53,7 +54,9 @@ class TerminationMessageTest {
             IMAGE,
             List.of(),
             new StoredScreenshot(1234, "d".repeat(64), "screenshot.png", 720, 400),
-            T);
+            T,
+            new Outcome.OutputInfo(
+                "/output/image.tar.zst", 4321, "f".repeat(64), 1L << 30, "Preinstalled"));
 
     JsonNode m = JSON.readTree(TerminationMessage.render(o));
 
@@ -63,6 +66,9 @@ class TerminationMessageTest {
                 "{\"sizeBytes\": 1234, \"sha256\": \""
                     + "d".repeat(64)
                     + "\", \"path\": \"screenshot.png\", \"width\": 720, \"height\": 400}"));
+    assertThat(m.path("output").path("path").asText()).isEqualTo("/output/image.tar.zst");
+    assertThat(m.path("output").path("sha256").asText()).isEqualTo("f".repeat(64));
+    assertThat(m.path("output").path("virtualSizeBytes").asLong()).isEqualTo(1L << 30);
   }
 
   @Test
@@ -72,7 +78,8 @@ class TerminationMessageTest {
       many.add(new CollectedArtifact("a" + i, i, "c".repeat(64), "dir/file-" + i));
     }
     StoredScreenshot shot = new StoredScreenshot(99, "e".repeat(64), "screenshot.png", 640, 480);
-    Outcome o = new Outcome(Reason.AgentError, 0, "x".repeat(10_000), null, IMAGE, many, shot, T);
+    Outcome o =
+        new Outcome(Reason.AgentError, 0, "x".repeat(10_000), null, IMAGE, many, shot, T, null);
 
     String json = TerminationMessage.render(o);
     JsonNode m = JSON.readTree(json);
@@ -93,7 +100,8 @@ class TerminationMessageTest {
     List<CollectedArtifact> some =
         List.of(new CollectedArtifact("a", 1, "c".repeat(64), "dir/file"));
     StoredScreenshot shot = new StoredScreenshot(99, "e".repeat(64), "screenshot.png", 720, 400);
-    Outcome o = new Outcome(Reason.GuestUnresponsive, 0, console, "tcg", IMAGE, some, shot, T);
+    Outcome o =
+        new Outcome(Reason.GuestUnresponsive, 0, console, "tcg", IMAGE, some, shot, T, null);
 
     String json = TerminationMessage.render(o);
     JsonNode m = JSON.readTree(json);

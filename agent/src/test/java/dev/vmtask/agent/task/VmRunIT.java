@@ -238,7 +238,8 @@ class VmRunIT {
             null,
             GuestAgentMode.AUTO,
             false,
-            Duration.ZERO);
+            Duration.ZERO,
+            null);
 
     Outcome o = runner(Duration.ofMinutes(1)).run(t);
 

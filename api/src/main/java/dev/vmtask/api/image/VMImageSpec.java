@@ -15,8 +15,13 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(
     value = "has(self.sha256) || (has(self.allowUnverified) && self.allowUnverified)",
     message = "sha256 is required unless allowUnverified is true")
+@ValidationRule(
+    value = "!has(self.prefetch) || has(self.source.http)",
+    message =
+        "prefetch needs an http source: an image from a volume is imported by each pod that"
+            + " uses it")
 public class VMImageSpec {
-  @JsonPropertyDescription("Where the image is downloaded from.")
+  @JsonPropertyDescription("Where the image comes from: http or volume.")
   @Required
   private ImageSource source;
 

@@ -2,7 +2,9 @@ package dev.vmtask.api.task;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 
-/** Why a task attempt ended. The agent reports the first twelve; the operator observes the rest. */
+/**
+ * Why a task attempt ended. The agent reports the first thirteen; the operator observes the rest.
+ */
 public enum TaskReason {
   Completed("the guest command exited 0", false),
   NonZeroExit("the guest command exited with a non-zero code (exitCode)", true),
@@ -18,6 +20,10 @@ public enum TaskReason {
   AgentError("the agent failed for a reason of its own", true),
   // Not retried: the same input would be missing or too large again.
   InputFailed("an input file is missing, too large, or could not be written in the guest", false),
+  // Not retried: a guest that did not power off cleanly, or a full claim, would do so again.
+  OutputFailed(
+      "the guest did not power off cleanly, or its disk could not be packaged (spec.output)",
+      false),
   NodeLost("the pod's node went away or the pod was deleted", true),
   Evicted("the kubelet evicted the pod (node pressure)", true),
   OOMKilled("the pod exceeded its memory limit", true),

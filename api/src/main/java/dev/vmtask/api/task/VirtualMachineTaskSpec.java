@@ -140,6 +140,12 @@ public class VirtualMachineTaskSpec {
       "Capture the VM's display as a PNG before the VM is stopped; status.screenshot says where.")
   private Screenshot screenshot;
 
+  @JsonPropertyDescription(
+      "Package the task's disk as an image (tar.zst: disk.img, layer.qcow2, machine.json) once"
+          + " the command exited 0 and the guest powered off, into a claim; optionally publish"
+          + " it as a VMImage. status.output gives its path, size and sha256.")
+  private TaskOutput output;
+
   public String getImage() {
     return image;
   }
@@ -290,5 +296,13 @@ public class VirtualMachineTaskSpec {
 
   public void setActiveDeadlineSeconds(Long activeDeadlineSeconds) {
     this.activeDeadlineSeconds = activeDeadlineSeconds;
+  }
+
+  public TaskOutput getOutput() {
+    return output;
+  }
+
+  public void setOutput(TaskOutput output) {
+    this.output = output;
   }
 }

@@ -51,6 +51,9 @@ public class VirtualMachineTaskStatus {
   @JsonPropertyDescription("The screenshot the last attempt stored (name screenshot).")
   private ArtifactResult screenshot;
 
+  @JsonPropertyDescription("The image archive the task wrote (spec.output), once it succeeded.")
+  private OutputResult output;
+
   @JsonPropertyDescription("Acceleration the last attempt used: kvm or tcg.")
   private String acceleration;
 
@@ -199,5 +202,13 @@ public class VirtualMachineTaskStatus {
 
   public void setObservedGeneration(Long observedGeneration) {
     this.observedGeneration = observedGeneration;
+  }
+
+  public OutputResult getOutput() {
+    return output;
+  }
+
+  public void setOutput(OutputResult output) {
+    this.output = output;
   }
 }

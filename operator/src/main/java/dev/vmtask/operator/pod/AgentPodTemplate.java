@@ -39,8 +39,16 @@ final class AgentPodTemplate {
     this.config = config;
   }
 
-  /** Pod with metadata and the image and scratch volumes; the caller adds the agent. */
-  PodBuilder pod(String name, HasMetadata owner, VMImage image, Map<String, String> labels) {
+  /**
+   * Pod with metadata and the image and scratch volumes (at most {@code scratchLimit}); the caller
+   * adds the agent.
+   */
+  PodBuilder pod(
+      String name,
+      HasMetadata owner,
+      VMImage image,
+      Map<String, String> labels,
+      Quantity scratchLimit) {
     return new PodBuilder()
         .withNewMetadata()
         .withName(name)
@@ -62,17 +70,21 @@ final class AgentPodTemplate {
             new VolumeBuilder()
                 .withName("scratch")
                 .withNewEmptyDir()
-                .withSizeLimit(ImageVolume.scratchLimit(image))
+                .withSizeLimit(scratchLimit)
                 .endEmptyDir()
                 .build())
         .endSpec();
   }
 
   /** The agent container: non-root, read-only root, the contract's environment. */
-  ContainerBuilder agent(String subcommand, AgentTask task, List<EnvVar> extraEnv) {
+  ContainerBuilder agent(String subcommand, VMImage image, AgentTask task, List<EnvVar> extraEnv) {
     List<EnvVar> env = new ArrayList<>();
     env.add(env("VMTASK_TASK", JSON.asJson(task)));
-    env.add(env("VMTASK_IMAGE_DIR", ImageVolume.MOUNT_PATH));
+    if (ImageVolume.fromClaim(image)) {
+      env.add(env("VMTASK_CACHE_DIR", SCRATCH_DIR + "/images"));
+    } else {
+      env.add(env("VMTASK_IMAGE_DIR", ImageVolume.MOUNT_PATH));
+    }
     env.add(env("VMTASK_SCRATCH_DIR", SCRATCH_DIR));
     env.add(env("VMTASK_NODE_MAX_CPUS", Integer.toString(config.nodeMaxCpus())));
     env.add(env("VMTASK_NODE_MAX_MEMORY_MIB", Integer.toString(config.nodeMaxMemoryMiB())));
@@ -94,7 +106,7 @@ final class AgentPodTemplate {
         .withEnv(env)
         .withTerminationMessagePolicy("File")
         .withSecurityContext(agentSecurityContext())
-        .addToVolumeMounts(ImageVolume.mount(), mount("scratch", SCRATCH_DIR));
+        .addToVolumeMounts(ImageVolume.mount(image), mount("scratch", SCRATCH_DIR));
   }
 
   /** The operator's node selector wins over the task's on a shared key. */

@@ -34,7 +34,8 @@ public record AgentTask(
     Boolean kvmDevice,
     Screenshot screenshot,
     Integer keepFailedVMSeconds,
-    List<Input> inputs) {
+    List<Input> inputs,
+    Output output) {
 
   /**
    * The image the node daemon mounted; {@code sha256} is null only for an unverified, not yet
@@ -50,6 +51,9 @@ public record AgentTask(
 
   /** Capture the display; {@code destination} is the directory where its volume is mounted. */
   public record Screenshot(ScreenshotPolicy when, String destination) {}
+
+  /** Package the disk as {@code destination/fileName} (the output claim's mount). */
+  public record Output(String destination, String fileName) {}
 
   /** An input: the file at {@code source} in the pod goes to {@code path} in the guest. */
   public record Input(String path, String source, Integer mode) {}

@@ -78,6 +78,7 @@ public final class FetchPodFactory {
         null,
         null,
         null,
+        null,
         null);
   }
 
@@ -92,7 +93,7 @@ public final class FetchPodFactory {
     labels.put(PodLabels.PART_OF, "vmtask");
     Quantity memory = AgentPodTemplate.mebibytes(FETCH_MEMORY_MIB);
     return template
-        .pod(name, image, image, labels)
+        .pod(name, image, image, labels, ImageVolume.scratchLimit(image))
         .editMetadata()
         .addToAnnotations(PodLabels.IMAGE_ANNOTATION, image.getMetadata().getName())
         .endMetadata()
@@ -103,15 +104,20 @@ public final class FetchPodFactory {
         .withTolerations(template.tolerations(null))
         .withContainers(
             template
-                .agent("fetch", agentTask(image), List.of())
+                .agent("fetch", image, agentTask(image), List.of())
                 .withResources(
                     new ResourceRequirementsBuilder()
                         .addToRequests("cpu", new Quantity("250m"))
                         .addToRequests("memory", memory)
                         .addToLimits("memory", memory)
-                        // The agent only reads the mounted image; its JVM writes little.
+                        // The agent only reads the mounted image, and its JVM writes little;
+                        // an image from a claim is imported into scratch to be checked.
                         .addToRequests("ephemeral-storage", new Quantity("64Mi"))
-                        .addToLimits("ephemeral-storage", new Quantity("256Mi"))
+                        .addToLimits(
+                            "ephemeral-storage",
+                            ImageVolume.fromClaim(image)
+                                ? ImageVolume.scratchLimit(image)
+                                : new Quantity("256Mi"))
                         .build())
                 .build())
         .endSpec();

@@ -13,7 +13,7 @@ final class ImageSource {
     VMImageSpec spec = image.getSpec();
     return new AgentTask.Image(
         image.getMetadata().getName(),
-        spec.getSource().getHttp().getUrl(),
+        ImageVolume.url(image),
         expectedSha256(image),
         spec.getFormat(),
         spec.getMachine(),

@@ -3,12 +3,14 @@ package dev.vmtask.operator.pod;
 import dev.vmtask.api.image.HttpHeader;
 import dev.vmtask.api.image.ImageFormat;
 import dev.vmtask.api.image.VMImage;
+import dev.vmtask.api.image.VolumeSource;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,13 +18,15 @@ import java.util.Map;
 /**
  * The {@code images.vmtask.dev} inline CSI volume that brings a VMImage into an agent pod: the node
  * daemon fetches the image into its cache unless there and mounts it read-only (docs/install.md).
- * Header values reach the daemon only, through the volume's {@code nodePublishSecretRef}: the
- * kubelet reads that Secret, so neither the pod nor the daemon's credentials see it.
+ * An image from a claim comes as that claim, read-only, for the agent to import. Header values
+ * reach the daemon only, through the volume's {@code nodePublishSecretRef}: the kubelet reads that
+ * Secret, so neither the pod nor the daemon's credentials see it.
  */
 final class ImageVolume {
   static final String DRIVER = "images.vmtask.dev";
   static final String NAME = "image";
   static final String MOUNT_PATH = "/image";
+  static final String CLAIM_MOUNT_PATH = "/image-source";
 
   /** Assumed when the image has not been measured yet. */
   static final long DEFAULT_VIRTUAL_BYTES = 10L << 30;
@@ -33,6 +37,16 @@ final class ImageVolume {
   private ImageVolume() {}
 
   static Volume of(VMImage image) {
+    VolumeSource claim = image.getSpec().getSource().getVolume();
+    if (claim != null) {
+      return new VolumeBuilder()
+          .withName(NAME)
+          .withNewPersistentVolumeClaim()
+          .withClaimName(claim.getClaimName())
+          .withReadOnly(true)
+          .endPersistentVolumeClaim()
+          .build();
+    }
     var http = image.getSpec().getSource().getHttp();
     Map<String, String> attributes = new LinkedHashMap<>();
     attributes.put("url", http.getUrl());
@@ -64,25 +78,48 @@ final class ImageVolume {
     return volume.build();
   }
 
-  static VolumeMount mount() {
+  static VolumeMount mount(VMImage image) {
     return new VolumeMountBuilder()
         .withName(NAME)
-        .withMountPath(MOUNT_PATH)
+        .withMountPath(fromClaim(image) ? CLAIM_MOUNT_PATH : MOUNT_PATH)
         .withReadOnly(true)
         .build();
   }
 
   /**
-   * The most a VM's overlay (and the pod's other scratch files) may take: the image's virtual size,
-   * which a guest can fill at most, plus 1 GiB for the config drive, screenshot and logs.
+   * An image from a claim is not served by the node daemon: the agent imports the claim's file into
+   * its own scratch space, with the same checks as a download.
    */
-  static Quantity scratchLimit(VMImage image) {
-    return new Quantity(Long.toString(virtualBytes(image) + GIB));
+  static boolean fromClaim(VMImage image) {
+    return image.getSpec().getSource().getVolume() != null;
   }
 
-  /** What a VM usually writes: 1 GiB plus an eighth of its disk. */
+  /** The image as the agent opens it: the daemon's URL, or the file in the mounted claim. */
+  static String url(VMImage image) {
+    VolumeSource claim = image.getSpec().getSource().getVolume();
+    return claim == null
+        ? image.getSpec().getSource().getHttp().getUrl()
+        : Path.of(CLAIM_MOUNT_PATH, claim.getPath()).toUri().toString();
+  }
+
+  /**
+   * The most a VM's overlay (and the pod's other scratch files) may take: the image's virtual size,
+   * which a guest can fill at most, plus 1 GiB for the config drive, screenshot and logs; an image
+   * from a claim is imported there too, and a packaged disk is flattened there first.
+   */
+  static long scratchLimitBytes(VMImage image, boolean packagesDisk) {
+    long copies = 1 + (fromClaim(image) ? 1 : 0) + (packagesDisk ? 1 : 0);
+    return copies * virtualBytes(image) + GIB;
+  }
+
+  static Quantity scratchLimit(VMImage image) {
+    return new Quantity(Long.toString(scratchLimitBytes(image, false)));
+  }
+
+  /** What a VM usually writes: 1 GiB plus an eighth of its disk (and the import of a claim's). */
   static Quantity scratchRequest(VMImage image) {
-    return new Quantity(Long.toString(GIB + virtualBytes(image) / 8));
+    long imported = fromClaim(image) ? virtualBytes(image) : 0;
+    return new Quantity(Long.toString(GIB + virtualBytes(image) / 8 + imported));
   }
 
   private static long virtualBytes(VMImage image) {

@@ -36,6 +36,7 @@ import java.util.Map;
 public final class TaskPodFactory {
   static final String ARTIFACTS_DIR = "/artifacts";
   static final String SCREENSHOT_DIR = "/screenshot";
+  static final String OUTPUT_DIR = "/output";
   static final String GUEST_RUNNING_FILE = AgentPodTemplate.SCRATCH_DIR + "/guest-running";
 
   /** Weight of the preference for nodes that already hold the image. */
@@ -58,13 +59,15 @@ public final class TaskPodFactory {
     VirtualMachineTaskSpec spec = task.getSpec();
     String name = PodNames.taskPod(task.getMetadata().getName(), attempt);
     boolean kvmDevice = plan.kind() == AccelerationPlan.Kind.KVM_DEVICE;
+    Quantity scratch =
+        new Quantity(Long.toString(ImageVolume.scratchLimitBytes(image, spec.getOutput() != null)));
     ResourceRequirementsBuilder resources =
         new ResourceRequirementsBuilder()
             .addToRequests("cpu", new Quantity(Integer.toString(machine.getCpus())))
             .addToRequests("memory", memory(machine))
             .addToLimits("memory", memory(machine))
             .addToRequests("ephemeral-storage", ImageVolume.scratchRequest(image))
-            .addToLimits("ephemeral-storage", ImageVolume.scratchLimit(image));
+            .addToLimits("ephemeral-storage", scratch);
     if (kvmDevice) {
       // An extended resource is set in limits (requests follow); the device plugin mounts /dev/kvm.
       resources.addToLimits(KvmNodeStatus.DEVICE_RESOURCE, new Quantity("1"));
@@ -73,6 +76,7 @@ public final class TaskPodFactory {
         template
             .agent(
                 "pod",
+                image,
                 agentTask(task, image, machine, attempt, kvmDevice),
                 GuestSecretEnv.podEnv(spec))
             .withResources(resources.build())
@@ -84,7 +88,7 @@ public final class TaskPodFactory {
                     .withPeriodSeconds(1)
                     .withFailureThreshold(1)
                     .build());
-    PodBuilder pod = template.pod(name, task, image, labels(task, image, attempt));
+    PodBuilder pod = template.pod(name, task, image, labels(task, image, attempt), scratch);
     addClaimMounts(claimMounts(spec), pod, agent);
     InputVolumes.add(spec, pod, agent);
     return pod.editMetadata()
@@ -143,7 +147,14 @@ public final class TaskPodFactory {
         kvmDevice ? Boolean.TRUE : null,
         screenshot(spec.getScreenshot()),
         spec.getKeepFailedVMSeconds(),
-        InputVolumes.forAgent(spec));
+        InputVolumes.forAgent(spec),
+        spec.getOutput() == null
+            ? null
+            : new AgentTask.Output(
+                OUTPUT_DIR,
+                spec.getOutput().getFileName() == null
+                    ? "image.tar.zst"
+                    : spec.getOutput().getFileName()));
   }
 
   private static AgentTask.Screenshot screenshot(Screenshot s) {
@@ -158,7 +169,9 @@ public final class TaskPodFactory {
     return AgentPodTemplate.mebibytes((long) machine.getMemoryMiB() + config.memoryOverheadMiB());
   }
 
-  /** Where each PVC sub-path the agent writes to is mounted: artifacts, then the screenshot. */
+  /**
+   * Where each PVC sub-path the agent writes to is mounted: artifacts, the screenshot, the output.
+   */
   private static Map<String, ArtifactVolume> claimMounts(VirtualMachineTaskSpec spec) {
     Map<String, ArtifactVolume> mounts = new LinkedHashMap<>();
     if (spec.getArtifacts() != null) {
@@ -167,6 +180,9 @@ public final class TaskPodFactory {
     }
     if (spec.getScreenshot() != null) {
       mounts.put(SCREENSHOT_DIR, spec.getScreenshot().getVolume());
+    }
+    if (spec.getOutput() != null) {
+      mounts.put(OUTPUT_DIR, spec.getOutput().getVolume());
     }
     return mounts;
   }

@@ -20,6 +20,7 @@ public record TerminationReport(
     List<ArtifactReport> artifacts,
     ArtifactReport screenshot,
     TimingsReport timings,
+    OutputReport output,
     Boolean truncated) {
 
   /** The contract caps the message at 4 KiB; a longer one was not written by the agent. */
@@ -33,6 +34,10 @@ public record TerminationReport(
 
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record ArtifactReport(String name, Long sizeBytes, String sha256, String path) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record OutputReport(
+      String path, Long sizeBytes, String sha256, Long virtualSizeBytes, String guestAgent) {}
 
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record TimingsReport(Long imageMs, Long bootMs, Long commandMs, Long totalMs) {}

@@ -1,9 +1,12 @@
 package dev.vmtask.operator.task;
 
+import dev.vmtask.api.image.GuestAgentMode;
 import dev.vmtask.api.task.Artifact;
 import dev.vmtask.api.task.ArtifactResult;
 import dev.vmtask.api.task.ArtifactVolume;
+import dev.vmtask.api.task.OutputResult;
 import dev.vmtask.api.task.Screenshot;
+import dev.vmtask.api.task.TaskOutput;
 import dev.vmtask.api.task.TaskPhase;
 import dev.vmtask.api.task.TaskReason;
 import dev.vmtask.api.task.Timings;
@@ -35,6 +38,7 @@ final class TaskStatusUpdates {
   static final String FAILED = "Failed";
   static final String POD_CREATE_FAILED = "PodCreateFailed";
   static final String INSPECTING = "Inspecting";
+  static final String IMAGE_PUBLISHED = "ImagePublished";
   private static final KubernetesSerialization JSON = new KubernetesSerialization();
 
   private final VirtualMachineTaskStatus status;
@@ -53,6 +57,11 @@ final class TaskStatusUpdates {
   private String createRefusal;
 
   private boolean podCreated;
+
+  /** Why publishing the output's VMImage was refused; null if it was not. */
+  private String publishRefusal;
+
+  private boolean published;
 
   /** The attempt's command failed and its VM is kept for inspection (spec.keepFailedVMSeconds). */
   private boolean inspecting;
@@ -333,6 +342,20 @@ final class TaskStatusUpdates {
               generation,
               now);
     }
+    // Only for tasks whose output names a VMImage, once publishing was tried.
+    if (publishRefusal != null || published) {
+      c =
+          Conditions.put(
+              c,
+              IMAGE_PUBLISHED,
+              published,
+              published ? "Published" : "PublishFailed",
+              published
+                  ? "VMImage " + status.getOutput().getImage() + " points at the task's output"
+                  : publishRefusal,
+              generation,
+              now);
+    }
     status.setConditions(c);
     return status;
   }
@@ -352,7 +375,47 @@ final class TaskStatusUpdates {
       status.setArtifacts(artifacts(report, spec));
       status.setScreenshot(screenshot(report.screenshot(), spec.getScreenshot()));
       status.setTimings(timings(report.timings()));
+      status.setOutput(outcome.succeeded() ? output(report.output(), spec.getOutput()) : null);
     }
+  }
+
+  /** Where the agent wrote the image archive, relative to the claim. */
+  private static OutputResult output(TerminationReport.OutputReport report, TaskOutput requested) {
+    if (report == null || requested == null || report.sha256() == null) {
+      return null;
+    }
+    OutputResult r = new OutputResult();
+    r.setClaimName(requested.getVolume().getClaimName());
+    String file = requested.getFileName() == null ? "image.tar.zst" : requested.getFileName();
+    String sub = requested.getVolume().getSubPath();
+    r.setPath(sub == null || sub.isEmpty() ? file : sub.replaceAll("/+$", "") + "/" + file);
+    r.setSizeBytes(report.sizeBytes());
+    r.setSha256(report.sha256());
+    r.setVirtualSizeBytes(report.virtualSizeBytes());
+    r.setGuestAgent(
+        "CloudInit".equals(report.guestAgent())
+            ? GuestAgentMode.CLOUD_INIT
+            : GuestAgentMode.PREINSTALLED);
+    return r;
+  }
+
+  /** The output the attempt wrote, as the next status says. */
+  OutputResult output() {
+    return status.getOutput();
+  }
+
+  /** The output's VMImage now points at the archive. */
+  TaskStatusUpdates outputPublished(String image) {
+    status.getOutput().setImage(image);
+    publishRefusal = null;
+    published = true;
+    return this;
+  }
+
+  /** Creating or updating the output's VMImage was refused; tried again later. */
+  TaskStatusUpdates outputRefused(String message) {
+    publishRefusal = message;
+    return this;
   }
 
   private static List<ArtifactResult> artifacts(

@@ -73,11 +73,13 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
           switch (phase) {
             case Pending -> pending(task, attempts, next, context);
             case Scheduled, Booting, Running -> active(task, attempts, next, context);
-            case Succeeded, Failed -> finished(task, context);
+            case Succeeded, Failed -> finished(task, next, context);
           };
     }
     if (next.phase().isFinished() && !phase.isFinished()) {
       recheck = TaskTtl.of(task); // it finished now, with or without a pod
+      Duration publishAgain = OutputPublication.publish(task, next, context.getClient());
+      recheck = publishAgain != null ? publishAgain : recheck;
     } else if (deadline.isPresent()) {
       recheck = deadline.get().sooner(recheck, now);
     }
@@ -132,8 +134,13 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
     return null;
   }
 
-  /** Delete the task once its TTL has passed. */
-  private Duration finished(VirtualMachineTask task, Context<VirtualMachineTask> context) {
+  /** Publish the output's VMImage if due; delete the task once its TTL has passed. */
+  private Duration finished(
+      VirtualMachineTask task, TaskStatusUpdates next, Context<VirtualMachineTask> context) {
+    Duration publishAgain = OutputPublication.publish(task, next, context.getClient());
+    if (publishAgain != null) {
+      return publishAgain; // the TTL waits for the image, whose archive the task points at
+    }
     Duration left = TaskTtl.left(task, clock.instant());
     if (left == null || (!left.isNegative() && !left.isZero())) {
       return left;
