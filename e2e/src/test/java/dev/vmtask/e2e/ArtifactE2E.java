@@ -1,7 +1,6 @@
 package dev.vmtask.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.vmtask.api.task.ArtifactResult;
 import dev.vmtask.api.task.TaskPhase;
@@ -12,12 +11,9 @@ import dev.vmtask.testbed.TestNamespace;
 import dev.vmtask.testbed.Testbed;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
@@ -30,13 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 @Testbed(Mode.FULL)
 class ArtifactE2E {
-  /** uid and gid of the agent in its container (images/agent/Containerfile). */
-  private static final int AGENT_UID = 10001;
-
-  private static final Path VOLUMES = Path.of("/var/lib/vmtask-e2e/volumes");
-
-  private KubernetesClient client;
-  private String volumeName;
+  private HostPathClaim claim;
 
   @Test
   void artifactLandsOnItsClaimWithTheDigestInTheStatus(
@@ -113,29 +103,15 @@ class ArtifactE2E {
   private Path prepareClaim(
       KubernetesClient client, E2eEnvironment env, TestNamespace namespace, String subPath)
       throws IOException, InterruptedException {
-    assumeTrue(env.onTheNode(), "the hostPath volume is prepared and read on the testbed's node");
-    this.client = client;
-    volumeName = "vmtask-e2e-" + namespace.name();
-    Path hostPath = VOLUMES.resolve(namespace.name());
-    // hostPath directories are not chowned for the pod: the agent (uid 10001) must own them.
-    ownedByAgent(Files.createDirectories(hostPath.resolve(subPath)));
-    ownedByAgent(hostPath);
-    createClaim(namespace.name(), hostPath);
-    return hostPath;
+    claim = HostPathClaim.prepare(client, env, namespace, "results", subPath);
+    return claim.root();
   }
 
   @AfterEach
   void removeVolume() {
-    if (client != null && volumeName != null) {
-      client.persistentVolumes().withName(volumeName).delete();
+    if (claim != null) {
+      claim.close();
     }
-  }
-
-  private void createClaim(String namespace, Path hostPath) {
-    String[] documents =
-        Manifests.hostPathClaim("results", volumeName, hostPath.toString()).split("(?m)^---$");
-    client.persistentVolumes().load(stream(documents[0])).create();
-    client.persistentVolumeClaims().inNamespace(namespace).load(stream(documents[1])).create();
   }
 
   /** The file the status points at: its path is relative to the claim's root. */
@@ -151,18 +127,5 @@ class ArtifactE2E {
               + " is not a file under the claim; the claim holds "
               + files.map(claimRoot::relativize).toList());
     }
-  }
-
-  private static void ownedByAgent(Path dir) throws IOException, InterruptedException {
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-x---"));
-    Process chown =
-        new ProcessBuilder("chown", AGENT_UID + ":" + AGENT_UID, dir.toString())
-            .inheritIO()
-            .start();
-    assertThat(chown.waitFor()).as("chown %s", dir).isZero();
-  }
-
-  private static ByteArrayInputStream stream(String yaml) {
-    return new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8));
   }
 }

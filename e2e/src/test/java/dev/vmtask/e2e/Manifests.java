@@ -98,6 +98,24 @@ final class Manifests {
             .formatted(claim, subPath);
   }
 
+  /**
+   * A task whose disk is packaged onto {@code claim} under {@code subPath} and published as VMImage
+   * {@code outputImage} when its command exits 0.
+   */
+  static String taskWithOutput(
+      String name, String image, String script, String claim, String subPath, String outputImage) {
+    return task(name, image, script, 600)
+        + """
+          output:
+            volume:
+              claimName: %s
+              subPath: %s
+            image:
+              name: %s
+        """
+            .formatted(claim, subPath, outputImage);
+  }
+
   /** A hostPath PersistentVolume and a claim bound to it (the testbed has no provisioner). */
   static String hostPathClaim(String claim, String volume, String hostPath) {
     return """

@@ -204,7 +204,16 @@ class CrdValidationIT {
             cmd(
                 "artifacts",
                 List.of(artifact("a", "/x", "pvc", null), artifact("a", "/y", "pvc", null))),
-            "artifact names must be unique"));
+            "artifact names must be unique"),
+        Arguments.of(cmd("output", Map.of()), "spec.output.volume: Required value"),
+        Arguments.of(
+            cmd("output", Map.of("volume", Map.of("claimName", "c"), "fileName", "a/b")),
+            "spec.output.fileName: Invalid value: \"a/b\""),
+        Arguments.of(
+            cmd(
+                "output",
+                Map.of("volume", Map.of("claimName", "c"), "image", Map.of("name", "Built"))),
+            "spec.output.image.name: Invalid value: \"Built\""));
   }
 
   @ParameterizedTest
@@ -234,7 +243,36 @@ class CrdValidationIT {
         Arguments.of(
             Map.of("sha256", SHA, "url", "not a url"),
             "url must be an absolute http:// or https:// URL"),
-        Arguments.of(Map.of("sha256", SHA, "format", "vmdk"), "Unsupported value: \"vmdk\""));
+        Arguments.of(Map.of("sha256", SHA, "format", "vmdk"), "Unsupported value: \"vmdk\""),
+        Arguments.of(
+            Map.of(
+                "sha256",
+                SHA,
+                "source",
+                Map.of(
+                    "http",
+                    Map.of("url", "https://h/i"),
+                    "volume",
+                    Map.of("claimName", "c", "path", "i"))),
+            "exactly one of http or volume must be set"),
+        Arguments.of(
+            Map.of("sha256", SHA, "source", Map.of()), "exactly one of http or volume must be set"),
+        Arguments.of(
+            Map.of(
+                "sha256",
+                SHA,
+                "source",
+                Map.of("volume", Map.of("claimName", "c", "path", "ci/../../x"))),
+            "path must be a relative file path without '..'"),
+        Arguments.of(
+            Map.of(
+                "sha256",
+                SHA,
+                "source",
+                Map.of("volume", Map.of("claimName", "c", "path", "i.tar.zst")),
+                "prefetch",
+                Map.of("nodeSelector", Map.of("a", "b"))),
+            "prefetch needs an http source"));
   }
 
   @ParameterizedTest
@@ -305,7 +343,8 @@ class CrdValidationIT {
       TestNamespace ns, String name, Map<String, Object> fields) {
     var spec = new java.util.HashMap<String, Object>(fields);
     Object url = spec.remove("url");
-    spec.put("source", Map.of("http", Map.of("url", url == null ? "https://h/i.qcow2" : url)));
+    spec.putIfAbsent(
+        "source", Map.of("http", Map.of("url", url == null ? "https://h/i.qcow2" : url)));
     return resource(ns, "VMImage", name, spec);
   }
 

@@ -10,6 +10,7 @@ import dev.vmtask.api.image.HttpHeader;
 import dev.vmtask.api.image.ImageNode;
 import dev.vmtask.api.image.SecretKeyRef;
 import dev.vmtask.api.image.VMImage;
+import dev.vmtask.api.image.VolumeSource;
 import dev.vmtask.api.machine.Machine;
 import dev.vmtask.api.task.Acceleration;
 import dev.vmtask.api.task.Artifact;
@@ -18,6 +19,7 @@ import dev.vmtask.api.task.EnvVar;
 import dev.vmtask.api.task.EnvVarSource;
 import dev.vmtask.api.task.Input;
 import dev.vmtask.api.task.Screenshot;
+import dev.vmtask.api.task.TaskOutput;
 import dev.vmtask.api.task.VirtualMachineTask;
 import dev.vmtask.operator.Fixtures;
 import dev.vmtask.operator.OperatorConfig;
@@ -303,6 +305,69 @@ class TaskPodFactoryTest {
         new ObjectMapper().readTree(env(pod.getSpec().getContainers().get(0), "VMTASK_TASK"));
     assertThat(json.get("screenshot").get("when").asText()).isEqualTo("OnFailure");
     assertThat(json.get("screenshot").get("destination").asText()).isEqualTo("/screenshot");
+  }
+
+  @Test
+  void outputIsMountedWritableAndItsScratchHoldsTheFlattenedDisk() throws Exception {
+    VirtualMachineTask task = Fixtures.task("ns", "t", "img");
+    TaskOutput output = new TaskOutput();
+    output.setVolume(volume("builds", "ci"));
+    task.getSpec().setOutput(output);
+    VMImage image = Fixtures.readyImage("ns", "img");
+    image.getStatus().setVirtualSizeBytes(4L << 30);
+
+    Pod pod = factory.create(task, image, machine(1, 256), 1, TCG);
+    Pod plain = factory.create(Fixtures.task("ns", "t", "img"), image, machine(1, 256), 1, TCG);
+
+    Container agent = pod.getSpec().getContainers().get(0);
+    assertThat(agent.getVolumeMounts())
+        .filteredOn(m -> m.getMountPath().equals("/output"))
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.getSubPath()).isEqualTo("ci");
+              assertThat(m.getReadOnly()).isNotEqualTo(Boolean.TRUE);
+            });
+    JsonNode json = new ObjectMapper().readTree(env(agent, "VMTASK_TASK"));
+    assertThat(json.get("output").get("destination").asText()).isEqualTo("/output");
+    assertThat(json.get("output").get("fileName").asText()).isEqualTo("image.tar.zst");
+    Quantity limit = agent.getResources().getLimits().get("ephemeral-storage");
+    Quantity plainLimit =
+        plain.getSpec().getContainers().get(0).getResources().getLimits().get("ephemeral-storage");
+    assertThat(limit.getNumericalAmount().longValue() - plainLimit.getNumericalAmount().longValue())
+        .isEqualTo(4L << 30);
+    assertThat(volume(pod, "scratch").getEmptyDir().getSizeLimit()).isEqualTo(limit);
+  }
+
+  @Test
+  void anImageFromAClaimIsMountedReadOnlyForTheAgentToImport() throws Exception {
+    VMImage image = Fixtures.readyImage("ns", "built");
+    VolumeSource source = new VolumeSource();
+    source.setClaimName("builds");
+    source.setPath("ci/image.tar.zst");
+    image.getSpec().getSource().setHttp(null);
+    image.getSpec().getSource().setVolume(source);
+
+    Pod pod = factory.create(Fixtures.task("ns", "t", "built"), image, machine(1, 256), 1, TCG);
+
+    Volume claim = volume(pod, "image");
+    assertThat(claim.getCsi()).isNull();
+    assertThat(claim.getPersistentVolumeClaim().getClaimName()).isEqualTo("builds");
+    assertThat(claim.getPersistentVolumeClaim().getReadOnly()).isTrue();
+    Container agent = pod.getSpec().getContainers().get(0);
+    assertThat(agent.getVolumeMounts())
+        .filteredOn(m -> m.getName().equals("image"))
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.getMountPath()).isEqualTo("/image-source");
+              assertThat(m.getReadOnly()).isTrue();
+            });
+    assertThat(agent.getEnv()).extracting("name").doesNotContain("VMTASK_IMAGE_DIR");
+    assertThat(env(agent, "VMTASK_CACHE_DIR")).isEqualTo("/scratch/images");
+    JsonNode json = new ObjectMapper().readTree(env(agent, "VMTASK_TASK"));
+    assertThat(json.get("image").get("url").asText())
+        .isEqualTo("file:///image-source/ci/image.tar.zst");
   }
 
   @Test

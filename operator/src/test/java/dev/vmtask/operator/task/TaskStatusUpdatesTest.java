@@ -2,8 +2,10 @@ package dev.vmtask.operator.task;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vmtask.api.image.GuestAgentMode;
 import dev.vmtask.api.task.ArtifactVolume;
 import dev.vmtask.api.task.Screenshot;
+import dev.vmtask.api.task.TaskOutput;
 import dev.vmtask.api.task.TaskPhase;
 import dev.vmtask.api.task.TaskReason;
 import dev.vmtask.api.task.VirtualMachineTaskSpec;
@@ -222,6 +224,57 @@ class TaskStatusUpdatesTest {
 
     VirtualMachineTaskStatus retried = new TaskStatusUpdates(s, 1, T1).podCreated("t-2", 2).build();
     assertThat(retried.getScreenshot()).isNull();
+  }
+
+  @Test
+  void aSucceededOutputIsPlacedInItsClaimAndItsPublicationIsACondition() {
+    VirtualMachineTaskSpec spec = Fixtures.task("ns", "t", "i").getSpec();
+    ArtifactVolume volume = new ArtifactVolume();
+    volume.setClaimName("builds");
+    volume.setSubPath("ci/");
+    TaskOutput output = new TaskOutput();
+    output.setVolume(volume);
+    spec.setOutput(output);
+    String json =
+        "{\"exitCode\":%d,\"reason\":\"%s\",\"message\":\"m\",\"output\":{\"path\":"
+            + "\"/output/image.tar.zst\",\"sizeBytes\":42,\"sha256\":\"cd\","
+            + "\"virtualSizeBytes\":1024,\"guestAgent\":\"CloudInit\"}}";
+    TerminationReport ok = TerminationReport.parse(json.formatted(0, "Completed")).orElseThrow();
+    var succeeded =
+        new PodObservation.Outcome(0, TaskReason.Completed, "m", ok, "2026-01-01T00:02:00Z");
+
+    TaskStatusUpdates next = new TaskStatusUpdates(null, 1, T1).podCreated("t-1", 1);
+    VirtualMachineTaskStatus s = next.finished(succeeded, spec).build();
+
+    assertThat(s.getOutput().getClaimName()).isEqualTo("builds");
+    assertThat(s.getOutput().getPath()).isEqualTo("ci/image.tar.zst");
+    assertThat(s.getOutput().getSizeBytes()).isEqualTo(42);
+    assertThat(s.getOutput().getSha256()).isEqualTo("cd");
+    assertThat(s.getOutput().getGuestAgent()).isEqualTo(GuestAgentMode.CLOUD_INIT);
+    assertThat(s.getConditions()).extracting("type").doesNotContain("ImagePublished");
+
+    VirtualMachineTaskStatus refused =
+        new TaskStatusUpdates(s, 1, T1).outputRefused("VMImage x exists").build();
+    assertThat(condition(refused, "ImagePublished").getStatus()).isEqualTo("False");
+    assertThat(condition(refused, "ImagePublished").getMessage()).isEqualTo("VMImage x exists");
+    VirtualMachineTaskStatus published =
+        new TaskStatusUpdates(refused, 1, T1).outputPublished("ci-image").build();
+    assertThat(condition(published, "ImagePublished").getStatus()).isEqualTo("True");
+    assertThat(published.getOutput().getImage()).isEqualTo("ci-image");
+
+    // Whatever the agent says, a failed attempt has no output.
+    TerminationReport failedReport =
+        TerminationReport.parse(json.formatted(125, "OutputFailed")).orElseThrow();
+    var failed =
+        new PodObservation.Outcome(
+            125, TaskReason.OutputFailed, "m", failedReport, "2026-01-01T00:02:00Z");
+    assertThat(
+            new TaskStatusUpdates(null, 1, T1)
+                .podCreated("t-1", 1)
+                .finished(failed, spec)
+                .build()
+                .getOutput())
+        .isNull();
   }
 
   private static Condition condition(VirtualMachineTaskStatus s, String type) {

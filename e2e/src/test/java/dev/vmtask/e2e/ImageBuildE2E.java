@@ -1,0 +1,106 @@
+package dev.vmtask.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.vmtask.api.image.ImagePhase;
+import dev.vmtask.api.image.VMImage;
+import dev.vmtask.api.task.OutputResult;
+import dev.vmtask.api.task.TaskPhase;
+import dev.vmtask.api.task.TaskReason;
+import dev.vmtask.api.task.VirtualMachineTask;
+import dev.vmtask.testbed.Mode;
+import dev.vmtask.testbed.TestNamespace;
+import dev.vmtask.testbed.Testbed;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * An image built in the cluster, through the chart: a task writes a file into its disk and
+ * publishes the packaged disk as a VMImage from its claim; that image becomes Ready after the same
+ * checks as a download, and a second task booting it reads the file back. A build whose command
+ * fails publishes nothing.
+ */
+@Testbed(Mode.FULL)
+class ImageBuildE2E {
+  /** The test guest's boot disk is FAT; a build mounts it, as an installer mounts its target. */
+  private static final String MOUNT = "mkdir -p /mnt && mount -t vfat /dev/vda /mnt";
+
+  private HostPathClaim claim;
+
+  @Test
+  void aBuiltImageIsPublishedAndBootsWithWhatTheBuildWrote(
+      KubernetesClient client, TestNamespace namespace) throws Exception {
+    E2eEnvironment env = E2eEnvironment.get(client);
+    claim = HostPathClaim.prepare(client, env, namespace, "builds", "ci", "broken");
+    Tasks tasks = Tasks.withGuestImage(client, namespace.name(), "guest");
+
+    tasks.create(
+        Manifests.taskWithOutput(
+            "build",
+            "guest",
+            MOUNT + " && echo toolchain-built-in-cluster > /mnt/built.txt && umount /mnt",
+            "builds",
+            "ci",
+            "ci-image"));
+    VirtualMachineTask build = tasks.awaitFinished("build");
+
+    assertThat(build.getStatus().getPhase())
+        .as("%s%nlog:%n%s", build.getStatus().getMessage(), tasks.log(build))
+        .isEqualTo(TaskPhase.Succeeded);
+    OutputResult output = build.getStatus().getOutput();
+    assertThat(output).as("status.output").isNotNull();
+    assertThat(output.getClaimName()).isEqualTo("builds");
+    assertThat(output.getPath()).isEqualTo("ci/image.tar.zst");
+    Path archive = claim.root().resolve(output.getPath());
+    assertThat(output.getSha256()).isEqualTo(Digests.sha256(archive));
+    assertThat(output.getSizeBytes()).isEqualTo(Files.size(archive));
+
+    VirtualMachineTask published =
+        await()
+            .atMost(Duration.ofMinutes(1))
+            .until(
+                () -> tasks.get("build"),
+                t -> Tasks.condition(t, "ImagePublished").getStatus() != null);
+    assertThat(Tasks.condition(published, "ImagePublished").getStatus())
+        .as("ImagePublished: %s", Tasks.condition(published, "ImagePublished").getMessage())
+        .isEqualTo("True");
+    assertThat(published.getStatus().getOutput().getImage()).isEqualTo("ci-image");
+
+    VMImage image = tasks.awaitImage("ci-image", ImagePhase.Ready);
+    assertThat(image.getSpec().getSha256()).isEqualTo(output.getSha256());
+    assertThat(image.getSpec().getSource().getVolume().getClaimName()).isEqualTo("builds");
+    assertThat(image.getSpec().getSource().getVolume().getPath()).isEqualTo("ci/image.tar.zst");
+    assertThat(image.getStatus().getDigest()).isEqualTo("sha256:" + output.getSha256());
+
+    tasks.create(Manifests.task("use", "ci-image", MOUNT + " && cat /mnt/built.txt", 300));
+    VirtualMachineTask use = tasks.awaitFinished("use");
+    assertThat(use.getStatus().getPhase())
+        .as("%s%nlog:%n%s", use.getStatus().getMessage(), tasks.log(use))
+        .isEqualTo(TaskPhase.Succeeded);
+    assertThat(tasks.log(use)).contains("toolchain-built-in-cluster");
+
+    tasks.create(
+        Manifests.taskWithOutput(
+            "broken", "guest", "echo half-built; exit 4", "builds", "broken", "broken-image"));
+    VirtualMachineTask broken = tasks.awaitFinished("broken");
+    assertThat(broken.getStatus().getReason()).isEqualTo(TaskReason.NonZeroExit);
+    assertThat(broken.getStatus().getOutput()).isNull();
+    assertThat(tasks.image("broken-image")).isNull();
+    try (Stream<Path> files = Files.list(claim.root().resolve("broken"))) {
+      assertThat(files).as("files the failed build left on its claim").isEmpty();
+    }
+  }
+
+  @AfterEach
+  void removeVolume() {
+    if (claim != null) {
+      claim.close();
+    }
+  }
+}
