@@ -10,6 +10,8 @@
 #   machine.json    machine definition (version 1)
 #   image.tar.zst   the three above, packaged as a taskcluster image (tar -S, zstd -3)
 #   test.qcow2      standalone qcow2 of the same disk
+#   cdrom.iso       the same kernel and initramfs as a bootable ISO 9660 cdrom (isolinux), for
+#                   tasks that boot a cdrom to install a blank disk
 # Prints KEY=path lines on stdout (logs go to stderr). Idempotent: a second run only prints.
 set -eu
 
@@ -28,7 +30,9 @@ modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_p
 
 log() { echo "build-test-image: $*" >&2; }
 need() { command -v "$1" >/dev/null 2>&1 || { log "missing $1: run $here/install-deps.sh"; exit 1; }; }
-for tool in cpio syslinux mcopy mkfs.fat qemu-img zstd tar sha256sum; do need "$tool"; done
+for tool in cpio syslinux mcopy mkfs.fat qemu-img zstd tar sha256sum xorriso; do need "$tool"; done
+isolinux_bin=/usr/lib/ISOLINUX/isolinux.bin
+[ -r "$isolinux_bin" ] || { log "missing $isolinux_bin: run $here/install-deps.sh"; exit 1; }
 [ -r "$kernel" ] || { log "kernel $kernel not readable (install linux-image-amd64)"; exit 1; }
 [ -x "$busybox" ] || { log "busybox-static not found at $busybox"; exit 1; }
 syslinux_bios=/usr/lib/syslinux/modules/bios
@@ -49,7 +53,7 @@ out=$cache_root/$key
 
 print_outputs() {
   echo "GUEST_DIR=$out"
-  for f in disk.img layer.qcow2 machine.json image.tar.zst test.qcow2; do
+  for f in disk.img layer.qcow2 machine.json image.tar.zst test.qcow2 cdrom.iso; do
     echo "$(echo "$f" | tr 'a-z.' 'A-Z_')=$out/$f"
   done
 }
@@ -127,10 +131,20 @@ touch -d "@$SOURCE_DATE_EPOCH" "$work/disk.img" "$work/layer.qcow2" "$work/machi
   disk.img layer.qcow2 machine.json) | zstd -q -3 -o "$work/image.tar.zst"
 qemu-img convert -q -f raw -O qcow2 "$work/disk.img" "$work/test.qcow2"
 
+# The cdrom: El Torito boot with isolinux, the same kernel command line.
+mkdir -p "$work/iso/isolinux"
+cp "$isolinux_bin" "$syslinux_bios/ldlinux.c32" "$work/iso/isolinux/"
+cp "$work/vmlinuz" "$work/initrd.img" "$work/iso/"
+sed 's/^  KERNEL vmlinuz/  KERNEL \/vmlinuz/; s/^  INITRD initrd.img/  INITRD \/initrd.img/' \
+  "$work/syslinux.cfg" >"$work/iso/isolinux/isolinux.cfg"
+xorriso -as mkisofs -quiet -o "$work/cdrom.iso" -V VMTASK_CDROM \
+  -b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table \
+  "$work/iso" 2>/dev/null
+
 rm -rf "$out"
 mkdir -p "$out"
 mv "$work/disk.img" "$work/layer.qcow2" "$work/machine.json" "$work/image.tar.zst" \
-  "$work/test.qcow2" "$out/"
+  "$work/test.qcow2" "$work/cdrom.iso" "$out/"
 touch "$out/.complete"
 log "built $out ($(du -sh "$out" | cut -f1))"
 print_outputs

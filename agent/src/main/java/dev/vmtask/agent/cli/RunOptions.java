@@ -8,6 +8,7 @@ import dev.vmtask.agent.guest.GuestCommand;
 import dev.vmtask.agent.image.ImageFormat;
 import dev.vmtask.agent.image.ImageSource;
 import dev.vmtask.agent.screenshot.ScreenshotRequest;
+import dev.vmtask.agent.task.BootMedia;
 import dev.vmtask.agent.task.OutputRequest;
 import dev.vmtask.agent.task.TaskSpec;
 import dev.vmtask.agent.vm.Acceleration;
@@ -23,8 +24,11 @@ import java.util.Map;
 record RunOptions(TaskSpec task, Path cacheDir, Duration bootTimeout) {
   static final String USAGE =
       """
-      usage: vmtask-agent run [options] IMAGE -- COMMAND...
+      usage: vmtask-agent run [options] IMAGE|--blank-disk GIB -- COMMAND...
         IMAGE                  a file or an http(s) URL (tar.zst, qcow2 or raw)
+        --blank-disk GIB       boot a blank disk of GIB GiB instead of an image (from a --cdrom)
+        --cdrom FILE           attach an ISO 9660 file read-only (at most two); with a blank disk,
+                               the cdroms boot first
         --cpus N               vCPUs
         --memory MIB           guest memory in MiB
         --max-run-time S       seconds the command may run (default 3600)
@@ -64,6 +68,8 @@ record RunOptions(TaskSpec task, Path cacheDir, Duration bootTimeout) {
     ScreenshotRequest.When screenshotWhen = null;
     GuestAgentMode guestAgent = GuestAgentMode.AUTO;
     OutputRequest output = null;
+    long blankDiskGiB = 0;
+    List<BootMedia.Cdrom> cdroms = new ArrayList<>();
     String image = null;
     int i = 0;
     try {
@@ -102,11 +108,18 @@ record RunOptions(TaskSpec task, Path cacheDir, Duration bootTimeout) {
           case "--screenshot-when" -> screenshotWhen = screenshotWhen(v);
           case "--guest-agent" -> guestAgent = GuestAgentMode.parse(v);
           case "--output" -> output = new OutputRequest(Path.of(v).toAbsolutePath());
+          case "--blank-disk" -> blankDiskGiB = positive(a, v);
+          case "--cdrom" ->
+              cdroms.add(
+                  new BootMedia.Cdrom(ImageSource.ofFile(Path.of(v), null, ImageFormat.ISO), null));
           default -> throw new UsageException("unknown option " + a);
         }
       }
-      if (image == null) {
-        throw new UsageException("IMAGE is missing");
+      if (image == null && blankDiskGiB == 0) {
+        throw new UsageException("IMAGE is missing (or --blank-disk GIB)");
+      }
+      if (image != null && blankDiskGiB > 0) {
+        throw new UsageException("IMAGE and --blank-disk exclude each other");
       }
       if (screenshotWhen != null && screenshotDir == null) {
         throw new UsageException("--screenshot-when needs --screenshot DIR");
@@ -116,9 +129,11 @@ record RunOptions(TaskSpec task, Path cacheDir, Duration bootTimeout) {
       }
       GuestCommand command = new GuestCommand(args.subList(i + 1, args.size()), guestEnv);
       ImageSource source =
-          image.startsWith("http://") || image.startsWith("https://")
-              ? new ImageSource(URI.create(image), sha256, format, Map.of())
-              : ImageSource.ofFile(Path.of(image), sha256, format);
+          image == null
+              ? null
+              : image.startsWith("http://") || image.startsWith("https://")
+                  ? new ImageSource(URI.create(image), sha256, format, Map.of())
+                  : ImageSource.ofFile(Path.of(image), sha256, format);
       TaskSpec task =
           new TaskSpec(
               "run",
@@ -138,7 +153,8 @@ record RunOptions(TaskSpec task, Path cacheDir, Duration bootTimeout) {
               guestAgent,
               false,
               Duration.ZERO,
-              output);
+              output,
+              new BootMedia(blankDiskGiB << 30, cdroms));
       return new RunOptions(task, cache, bootTimeout);
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());

@@ -10,6 +10,11 @@ public enum ImageFormat {
   QCOW2("qcow2"),
   /** A raw disk. */
   RAW("raw"),
+  /**
+   * An ISO 9660 image, attached read-only as a cdrom; only ever declared, never detected (a hybrid
+   * ISO is also a raw disk).
+   */
+  ISO("iso"),
   /** zstd magic means tar.zst, {@code QFI\xfb} means qcow2, anything else raw. */
   AUTO("auto");
 
@@ -21,7 +26,7 @@ public enum ImageFormat {
 
   /**
    * The name used in task JSON and entry.json: {@code tar.zst}, {@code qcow2}, {@code raw}, {@code
-   * auto}.
+   * iso}, {@code auto}.
    */
   public String id() {
     return id;
@@ -37,7 +42,7 @@ public enum ImageFormat {
       }
     }
     throw new IllegalArgumentException(
-        "unknown image format '" + id + "' (expected tar.zst, qcow2, raw or auto)");
+        "unknown image format '" + id + "' (expected tar.zst, qcow2, raw, iso or auto)");
   }
 
   @Override

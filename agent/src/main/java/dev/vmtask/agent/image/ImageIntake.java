@@ -22,6 +22,9 @@ import java.util.function.Consumer;
  */
 final class ImageIntake {
   private static final byte[] ZSTD_MAGIC = {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd};
+  private static final int ISO_MAGIC_OFFSET = 32769;
+  private static final byte[] ISO_MAGIC =
+      "CD001".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   private static final long PROGRESS_INTERVAL_NANOS = 250_000_000L;
 
   /** A validated image in its directory. */
@@ -75,7 +78,7 @@ final class ImageIntake {
     ReadAheadInputStream ahead = new ReadAheadInputStream(metered, 1 << 20, 4);
     BufferedInputStream in = new BufferedInputStream(ahead, 64 << 10);
     try (ahead) {
-      ImageFormat detected = detect(in);
+      ImageFormat detected = declared == ImageFormat.ISO ? checkIso(in) : detect(in);
       if (declared != ImageFormat.AUTO && declared != detected) {
         throw new ImageRejectedException(
             "the image is declared "
@@ -90,6 +93,7 @@ final class ImageIntake {
             case TAR_ZST -> unpackArchive(in, dir);
             case QCOW2 -> writeDisk(in, dir, ImageLayout.QCOW2_DISK, ImageFormat.QCOW2);
             case RAW -> writeDisk(in, dir, ImageLayout.DISK, ImageFormat.RAW);
+            case ISO -> writeDisk(in, dir, ImageLayout.CDROM, ImageFormat.ISO);
             case AUTO -> throw new IllegalStateException("format not resolved");
           };
       in.transferTo(java.io.OutputStream.nullOutputStream()); // the digest covers the whole file
@@ -146,6 +150,25 @@ final class ImageIntake {
     return Qcow2Header.hasMagic(head) ? ImageFormat.QCOW2 : ImageFormat.RAW;
   }
 
+  /**
+   * An ISO 9660 image has its first volume descriptor at 32768, with the standard identifier CD001
+   * after its type byte: a file declared iso without it is refused, as for the other formats.
+   */
+  private static ImageFormat checkIso(BufferedInputStream in) throws IOException {
+    in.mark(ISO_MAGIC_OFFSET + ISO_MAGIC.length);
+    byte[] head = in.readNBytes(ISO_MAGIC_OFFSET + ISO_MAGIC.length);
+    in.reset();
+    byte[] magic = java.util.Arrays.copyOfRange(head, ISO_MAGIC_OFFSET, head.length);
+    if (head.length < ISO_MAGIC_OFFSET + ISO_MAGIC.length
+        || !java.util.Arrays.equals(magic, ISO_MAGIC)) {
+      throw new Rejection(
+          "the image is declared iso but has no ISO 9660 volume descriptor (CD001 at byte "
+              + ISO_MAGIC_OFFSET
+              + ")");
+    }
+    return ImageFormat.ISO;
+  }
+
   private static String describe(ImageFormat detected) {
     return switch (detected) {
       case TAR_ZST -> "zstd-compressed data (magic 28 b5 2f fd)";
@@ -197,6 +220,7 @@ final class ImageIntake {
                       dir.resolve(ImageLayout.QCOW2_DISK), "the qcow2 image", limits)
                   .virtualSize();
       case RAW -> DiskChecks.checkRaw(dir.resolve(ImageLayout.DISK), "the raw image");
+      case ISO -> DiskChecks.checkRaw(dir.resolve(ImageLayout.CDROM), "the iso image");
       default -> throw new IllegalStateException();
     }
     if (virtual > limits.maxVirtualBytes()) {

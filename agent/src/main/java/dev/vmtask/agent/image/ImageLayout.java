@@ -11,6 +11,9 @@ final class ImageLayout {
   /** The disk of a standalone qcow2 image in a cache entry. */
   static final String QCOW2_DISK = "disk.qcow2";
 
+  /** The file of an ISO image in a cache entry. */
+  static final String CDROM = "cdrom.iso";
+
   static final String ENTRY = "entry.json";
   static final List<String> ARCHIVE_MEMBERS = List.of(DISK, LAYER, MACHINE);
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
 import dev.vmtask.agent.machine.InvalidMachineException;
 import dev.vmtask.agent.machine.MachineJson;
+import java.io.File;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
@@ -16,14 +17,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -66,11 +69,6 @@ public final class ImagePackager {
       throw new IllegalArgumentException(
           "disk format must be qcow2 or raw, not '" + diskFormat + "'");
     }
-    try {
-      MachineJson.parse(machineJson); // the importer would refuse the archive
-    } catch (InvalidMachineException e) {
-      throw new IllegalArgumentException(e.getMessage(), e);
-    }
     Path out = target.toAbsolutePath();
     Path outDir = out.getParent();
     Files.createDirectories(scratch);
@@ -78,50 +76,57 @@ public final class ImagePackager {
     // and concurrent packagers may share scratch.
     Path work = Files.createTempDirectory(scratch.toAbsolutePath(), "package-");
     Path tmp = outDir.resolve("." + out.getFileName() + "." + UUID.randomUUID() + ".tmp");
+    QemuImg convert = null;
     boolean moved = false;
     boolean published = false;
     try {
-      qemuImg(
-          work,
-          CONVERT_TIMEOUT_SECONDS,
-          "convert",
-          "-q",
-          "-f",
-          diskFormat,
-          "-O",
-          "raw",
-          // Absolute, so that a name with ':' is never read as a protocol and '-' not as an option.
-          disk.toAbsolutePath().toString(),
-          ImageLayout.DISK);
+      convert =
+          QemuImg.start(
+              work,
+              CONVERT_TIMEOUT_SECONDS,
+              "convert",
+              "-q",
+              "-f",
+              diskFormat,
+              "-O",
+              "raw",
+              // Absolute: a name with ':' is then never a protocol, nor one with '-' an option.
+              disk.toAbsolutePath().toString(),
+              ImageLayout.DISK);
+      // While qemu-img works: the first parse loads Jackson and the machine classes, a few
+      // hundred milliseconds in a fresh JVM.
+      checkMachine(machineJson);
+      convert.await();
       Path raw = work.resolve(ImageLayout.DISK);
       long virtual = Files.size(raw);
       List<long[]> extents = withoutZeroFirstBlock(raw, dataExtents(work, virtual));
-      qemuImg(
-          work,
-          QUICK_TIMEOUT_SECONDS,
-          "create",
-          "-q",
-          "-f",
-          "qcow2",
-          "-F",
-          "raw",
-          "-b",
-          ImageLayout.DISK,
-          "-o",
-          "lazy_refcounts=on",
-          ImageLayout.LAYER);
-      MessageDigest sha = sha256();
+      QemuImg.start(
+              work,
+              QUICK_TIMEOUT_SECONDS,
+              "create",
+              "-q",
+              "-f",
+              "qcow2",
+              "-F",
+              "raw",
+              "-b",
+              ImageLayout.DISK,
+              "-o",
+              "lazy_refcounts=on",
+              ImageLayout.LAYER)
+          .await();
       long size;
+      String sha;
       try (FileChannel file =
           FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        ChannelOutput sink = new ChannelOutput(file);
-        try (ZstdOutputStreamNoFinalizer zstd =
-                new ZstdOutputStreamNoFinalizer(new DigestOutputStream(sink, sha), LEVEL);
+        BackgroundSink sink = new BackgroundSink(file);
+        // zstd's own worker threads measured slower on 2 cores shared with other work.
+        try (sink;
+            ZstdOutputStreamNoFinalizer zstd = new ZstdOutputStreamNoFinalizer(sink, LEVEL);
             FileChannel rawIn = FileChannel.open(raw, StandardOpenOption.READ);
             FileChannel layerIn =
                 FileChannel.open(work.resolve(ImageLayout.LAYER), StandardOpenOption.READ)) {
           zstd.setChecksum(true); // as the zstd command writes, so a corrupt copy fails to unpack
-          zstd.setWorkers(workers());
           TarWriter tar = new TarWriter(zstd, new byte[BUFFER]);
           tar.writeSparse(ImageLayout.DISK, rawIn, virtual, extents);
           tar.writeFile(ImageLayout.LAYER, layerIn, layerIn.size());
@@ -130,14 +135,18 @@ public final class ImagePackager {
         }
         file.force(true);
         size = sink.count;
+        sha = sink.digestHex();
       }
       Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
       moved = true;
       fsyncDirectory(outDir);
       published = true;
       long data = extents.stream().mapToLong(e -> e[1]).sum();
-      return new Packaged(out, size, HexFormat.of().formatHex(sha.digest()), virtual, data);
+      return new Packaged(out, size, sha, virtual, data);
     } finally {
+      if (convert != null) {
+        convert.kill();
+      }
       if (!published) {
         Files.deleteIfExists(moved ? out : tmp);
       }
@@ -145,13 +154,25 @@ public final class ImagePackager {
     }
   }
 
+  /** A definition the importer would refuse makes a useless archive. */
+  private static void checkMachine(byte[] machineJson) {
+    try {
+      MachineJson.parse(machineJson);
+    } catch (InvalidMachineException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
   /**
-   * The data extents ({offset, length}) of a raw file, from {@code qemu-img map}: ascending,
-   * adjacent ones merged, clipped to the file (qemu rounds the last extent up to 512 bytes).
+   * The data extents ({offset, length}) of the raw {@code disk.img} in {@code work}, from {@code
+   * qemu-img map}: ascending, adjacent ones merged, clipped to the file (qemu rounds the last
+   * extent up to 512 bytes).
    */
   static List<long[]> dataExtents(Path work, long fileSize) throws IOException {
     byte[] json =
-        qemuImg(work, QUICK_TIMEOUT_SECONDS, "map", "--output=json", "-f", "raw", ImageLayout.DISK);
+        QemuImg.start(
+                work, QUICK_TIMEOUT_SECONDS, "map", "--output=json", "-f", "raw", ImageLayout.DISK)
+            .await();
     JsonNode map = MAPPER.readTree(json);
     if (map == null || !map.isArray()) {
       throw new IOException("qemu-img map printed no JSON array: " + abbreviate(json));
@@ -194,76 +215,19 @@ public final class ImagePackager {
     try (FileChannel ch = FileChannel.open(raw, StandardOpenOption.READ)) {
       while (head.hasRemaining() && ch.read(head, head.position()) >= 0) {}
     }
-    for (int i = 0; i < head.position(); i++) {
+    if (head.position() < block) {
+      return extents; // shorter than the map said: the copy reports it
+    }
+    for (int i = 0; i < block; i++) {
       if (head.get(i) != 0) {
         return extents;
       }
-    }
-    if (head.position() < block) {
-      return extents; // shorter than the map said: leave it for the copy to report
     }
     List<long[]> rest = new ArrayList<>(extents.subList(1, extents.size()));
     if (first[1] > block) {
       rest.add(0, new long[] {block, first[1] - block});
     }
     return rest;
-  }
-
-  /** Runs qemu-img in {@code dir}; returns its standard output, or fails with its stderr. */
-  private static byte[] qemuImg(Path dir, long timeoutSeconds, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add("qemu-img");
-    cmd.addAll(List.of(args));
-    // Files, not pipes: a chatty process cannot block on a full pipe while we wait for it.
-    Path stdout = Files.createTempFile(dir, ".qemu-img-", ".out");
-    Path stderr = Files.createTempFile(dir, ".qemu-img-", ".err");
-    try {
-      Process p;
-      try {
-        p =
-            new ProcessBuilder(cmd)
-                .directory(dir.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectOutput(stdout.toFile())
-                .redirectError(stderr.toFile())
-                .start();
-      } catch (IOException e) {
-        throw new IOException("cannot run qemu-img (is it installed?): " + e.getMessage(), e);
-      }
-      try {
-        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-          p.destroyForcibly().waitFor();
-          throw new IOException(
-              "qemu-img " + args[0] + " did not finish in " + timeoutSeconds + " s");
-        }
-      } catch (InterruptedException e) {
-        p.destroyForcibly();
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted while running qemu-img " + args[0]);
-      }
-      if (p.exitValue() != 0) {
-        throw new IOException(
-            "qemu-img "
-                + args[0]
-                + " failed (exit "
-                + p.exitValue()
-                + "): "
-                + abbreviate(Files.readAllBytes(stderr)));
-      }
-      return Files.readAllBytes(stdout);
-    } finally {
-      Files.deleteIfExists(stdout);
-      Files.deleteIfExists(stderr);
-    }
-  }
-
-  /**
-   * zstd's own threads compress while this one reads and hashes; with one CPU they would only take
-   * turns.
-   */
-  private static int workers() {
-    int cpus = Runtime.getRuntime().availableProcessors();
-    return cpus < 2 ? 0 : Math.min(cpus, 4);
   }
 
   private static String abbreviate(byte[] text) {
@@ -296,13 +260,131 @@ public final class ImagePackager {
     }
   }
 
-  /** Writes to a channel and counts; closing it leaves the channel open for the fsync. */
-  private static final class ChannelOutput extends OutputStream {
+  /** A qemu-img process. Its output goes to files: a chatty one cannot block on a full pipe. */
+  private static final class QemuImg {
+    private final String command;
+    private final long timeoutSeconds;
+    private final Process process;
+    private final Path stdout;
+    private final Path stderr;
+
+    private QemuImg(
+        String command, long timeoutSeconds, Process process, Path stdout, Path stderr) {
+      this.command = command;
+      this.timeoutSeconds = timeoutSeconds;
+      this.process = process;
+      this.stdout = stdout;
+      this.stderr = stderr;
+    }
+
+    /** Starts qemu-img in {@code dir}. */
+    static QemuImg start(Path dir, long timeoutSeconds, String... args) throws IOException {
+      List<String> cmd = new ArrayList<>();
+      cmd.add("qemu-img");
+      cmd.addAll(List.of(args));
+      Path stdout = Files.createTempFile(dir, ".qemu-img-", ".out");
+      Path stderr = Files.createTempFile(dir, ".qemu-img-", ".err");
+      try {
+        Process p =
+            new ProcessBuilder(cmd)
+                .directory(dir.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(stdout.toFile())
+                .redirectError(stderr.toFile())
+                .start();
+        return new QemuImg(args[0], timeoutSeconds, p, stdout, stderr);
+      } catch (IOException e) {
+        Files.deleteIfExists(stdout);
+        Files.deleteIfExists(stderr);
+        throw new IOException("cannot run qemu-img (is it installed?): " + e.getMessage(), e);
+      }
+    }
+
+    /** Waits for it: its standard output, or an exception with its standard error. */
+    byte[] await() throws IOException {
+      try {
+        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+          throw new IOException(
+              "qemu-img " + command + " did not finish in " + timeoutSeconds + " s");
+        }
+        if (process.exitValue() != 0) {
+          throw new IOException(
+              "qemu-img "
+                  + command
+                  + " failed (exit "
+                  + process.exitValue()
+                  + "): "
+                  + abbreviate(Files.readAllBytes(stderr)));
+        }
+        return Files.readAllBytes(stdout);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while running qemu-img " + command);
+      } finally {
+        kill();
+      }
+    }
+
+    /** Ends it if it still runs and removes its output files; may be called again. */
+    void kill() throws IOException {
+      if (process.isAlive()) {
+        process.destroyForcibly();
+        try {
+          // It must be gone before its directory is deleted.
+          process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      Files.deleteIfExists(stdout);
+      Files.deleteIfExists(stderr);
+    }
+  }
+
+  /**
+   * Writes zstd's output to the file and hashes it on a thread of its own. With C1 only (the agent
+   * image's JVM flags) SHA-256 runs as plain Java, about as slow as zstd itself, so the two then
+   * share the cores instead of taking turns.
+   */
+  private static final class BackgroundSink extends OutputStream {
+    private static final byte[] END = new byte[0];
+
     private final FileChannel channel;
+    private final MessageDigest sha = sha256();
+    // zstd hands over chunks of about 128 KiB: a few MiB of output may wait here.
+    private final BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(32);
+    private final Thread thread;
+    private volatile Throwable failure;
+    private boolean closed;
     long count;
 
-    ChannelOutput(FileChannel channel) {
+    BackgroundSink(FileChannel channel) {
       this.channel = channel;
+      this.thread = new Thread(this::drain, "image-packager-sink");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    private void drain() {
+      try {
+        byte[] b;
+        while ((b = queue.take()) != END) {
+          if (failure != null) {
+            continue; // keep taking, so that the writer never blocks on a full queue
+          }
+          try {
+            ByteBuffer buf = ByteBuffer.wrap(b);
+            while (buf.hasRemaining()) {
+              channel.write(buf);
+            }
+            sha.update(b);
+          } catch (Throwable t) {
+            failure = t;
+          }
+        }
+      } catch (InterruptedException e) {
+        failure = e;
+      }
     }
 
     @Override
@@ -312,11 +394,54 @@ public final class ImagePackager {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-      ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-      while (buf.hasRemaining()) {
-        channel.write(buf);
+      check();
+      if (closed) {
+        throw new IOException("the archive's output is closed");
       }
+      put(Arrays.copyOfRange(b, off, off + len)); // zstd reuses its buffer
       count += len;
+    }
+
+    /** Waits until everything is written and hashed. */
+    @Override
+    public void close() throws IOException {
+      if (!closed) {
+        closed = true;
+        put(END);
+        try {
+          thread.join();
+        } catch (InterruptedException e) {
+          thread.interrupt();
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted while writing the image archive");
+        }
+      }
+      check();
+    }
+
+    /** The sha256 of everything written; after {@link #close}. */
+    String digestHex() {
+      return HexFormat.of().formatHex(sha.digest());
+    }
+
+    private void put(byte[] b) throws IOException {
+      try {
+        queue.put(b);
+      } catch (InterruptedException e) {
+        thread.interrupt();
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while writing the image archive");
+      }
+    }
+
+    private void check() throws IOException {
+      Throwable t = failure;
+      if (t instanceof IOException io) {
+        throw new IOException(io.getMessage(), io);
+      }
+      if (t != null) {
+        throw new IOException("writing the image archive failed: " + t, t);
+      }
     }
   }
 }

@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A VM's writable disk: a qcow2 overlay backed by the leased base image (read-only, absolute path,
- * explicit backing format), so creating it costs the same for a 100 MiB and a 100 GiB image.
+ * explicit backing format), so creating it costs the same for a 100 MiB and a 100 GiB image; or a
+ * blank qcow2 for a task that installs its system.
  */
 public final class Overlay {
   private static final long TIMEOUT_SECONDS = 60;
@@ -22,7 +23,7 @@ public final class Overlay {
   }
 
   static Path create(Path base, String baseFormat, Path target) throws IOException {
-    List<String> cmd =
+    return run(
         List.of(
             "qemu-img",
             "create",
@@ -33,7 +34,25 @@ public final class Overlay {
             baseFormat,
             "-b",
             base.toAbsolutePath().toString(),
-            target.toAbsolutePath().toString());
+            target.toAbsolutePath().toString()),
+        target);
+  }
+
+  /** A blank qcow2 disk of {@code bytes} (nothing allocated until the guest writes). */
+  public static Path blank(Path target, long bytes) throws IOException {
+    return run(
+        List.of(
+            "qemu-img",
+            "create",
+            "-q",
+            "-f",
+            "qcow2",
+            target.toAbsolutePath().toString(),
+            Long.toString(bytes)),
+        target);
+  }
+
+  private static Path run(List<String> cmd, Path target) throws IOException {
     if (target.toFile().exists()) {
       throw new IOException("overlay " + target + " already exists");
     }

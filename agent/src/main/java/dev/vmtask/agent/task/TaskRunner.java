@@ -5,6 +5,7 @@ import dev.vmtask.agent.cloudinit.GuestAgentMode;
 import dev.vmtask.agent.guest.MetadataService;
 import dev.vmtask.agent.image.ImageCache;
 import dev.vmtask.agent.image.ImageFetchException;
+import dev.vmtask.agent.image.ImageFormat;
 import dev.vmtask.agent.image.ImageLease;
 import dev.vmtask.agent.image.ImagePackager;
 import dev.vmtask.agent.image.ImageRejectedException;
@@ -87,9 +88,11 @@ public final class TaskRunner {
       return report.outcome(Reason.InputFailed, 0, e.getMessage());
     }
     Path vmDir = null;
-    try (ImageLease lease = acquire(task.image(), report)) {
+    List<ImageLease> cdroms = new ArrayList<>();
+    try (ImageLease lease = task.image() == null ? null : acquire(task.image(), report)) {
+      List<Path> cdromFiles = acquireCdroms(task.media(), cdroms);
       vmDir = createVmDir();
-      Path overlay = Overlay.create(lease, vmDir.resolve("disk.qcow2"));
+      Path overlay = newDisk(task, lease, vmDir.resolve("disk.qcow2"));
       MachineDefinition resolved = resolveMachine(task, lease);
       MachineDefinition machine = withDisplayForScreenshot(task, resolved);
       AccelerationProbe probe =
@@ -113,7 +116,8 @@ public final class TaskRunner {
       }
       VmFiles files = new VmFiles(vmDir);
       try {
-        Outcome outcome = boot(task, machine, accel, overlay, configDrive, files, report);
+        Outcome outcome =
+            boot(task, machine, accel, overlay, configDrive, cdromFiles, files, report);
         if (outcome.reason() == Reason.KvmFailed && !task.kvmDevice()) {
           markKvmFailed(probe, machine, outcome.message());
         }
@@ -129,11 +133,12 @@ public final class TaskRunner {
         report.acceleration(Acceleration.TCG.id());
         report.note(why + ", so it ran under tcg");
         Files.delete(overlay);
-        overlay = Overlay.create(lease, overlay);
+        overlay = newDisk(task, lease, overlay);
         if (abort.isDone()) {
           return abortedBeforeBoot(report);
         }
-        Outcome outcome = bootUnderTcg(task, machine, overlay, configDrive, files, report);
+        Outcome outcome =
+            bootUnderTcg(task, machine, overlay, configDrive, cdromFiles, files, report);
         return withOutput(task, outcome, lease, overlay, resolved, vmDir, report);
       }
     } catch (ImageRejectedException | ImageFetchException e) {
@@ -146,8 +151,39 @@ public final class TaskRunner {
     } catch (IOException | RuntimeException e) {
       return report.outcome(Reason.AgentError, 0, String.valueOf(e.getMessage()));
     } finally {
+      closeQuietly(cdroms);
       deleteQuietly(vmDir);
     }
+  }
+
+  /** The task's writable disk: an overlay on its image, or blank. */
+  private static Path newDisk(TaskSpec task, ImageLease lease, Path target) throws IOException {
+    return lease == null
+        ? Overlay.blank(target, task.media().blankDiskBytes())
+        : Overlay.create(lease, target);
+  }
+
+  /**
+   * Leases each cdrom into {@code leases} (closed by the caller, also on failure) and returns their
+   * files: mounted by the node daemon in pods, imported into the cache otherwise.
+   */
+  private List<Path> acquireCdroms(BootMedia media, List<ImageLease> leases)
+      throws IOException, ImageRejectedException {
+    List<Path> files = new ArrayList<>();
+    for (BootMedia.Cdrom cdrom : media.cdroms()) {
+      ImageLease lease =
+          cdrom.mounted() != null
+              ? MountedImage.open(cdrom.mounted())
+              : ImageCache.open(settings.cacheDir(), settings.cacheMaxBytes())
+                  .acquire(cdrom.source(), p -> {});
+      leases.add(lease);
+      if (lease.format() != ImageFormat.ISO) {
+        throw new ImageRejectedException(
+            "cdrom " + (leases.size() - 1) + " is a " + lease.format() + " image, not an iso");
+      }
+      files.add(lease.baseDisk());
+    }
+    return files;
   }
 
   /** Only fetches and validates the image (image pods). */
@@ -194,8 +230,10 @@ public final class TaskRunner {
     List<MachineDefinition> layers = new ArrayList<>();
     layers.add(MachineJson.fromTask(task.machine(), "machine"));
     layers.add(MachineJson.fromTask(task.imageMachine(), "image.machine"));
-    lease.machine().ifPresent(layers::add);
-    if (lease.machine().isEmpty()) {
+    if (lease != null) {
+      lease.machine().ifPresent(layers::add);
+    }
+    if (lease == null || lease.machine().isEmpty()) {
       layers.add(MachineDefinition.STANDALONE_DISK);
     }
     return MachineDefinition.resolve(layers, settings.limits(), new SecureRandom());
@@ -204,7 +242,7 @@ public final class TaskRunner {
   /** The cloud-init config drive that starts the guest agent, or null when the image has one. */
   private Path configDrive(TaskSpec task, ImageLease lease, MachineDefinition machine, Path vmDir)
       throws IOException {
-    GuestAgentMode mode = task.guestAgent().resolve(lease.format());
+    GuestAgentMode mode = guestAgent(task, lease);
     if (mode != GuestAgentMode.CLOUD_INIT) {
       diagnostics.accept("guest agent: the image's own (" + task.guestAgent() + ")");
       return null;
@@ -243,7 +281,7 @@ public final class TaskRunner {
               p.sizeBytes(),
               p.sha256(),
               p.virtualSizeBytes(),
-              task.guestAgent().resolve(lease.format()).toString()));
+              guestAgent(task, lease).toString()));
       diagnostics.accept(
           "image packaged: "
               + p.sizeBytes()
@@ -261,6 +299,19 @@ public final class TaskRunner {
           0,
           "guest command exited with 0, but its disk could not be packaged: " + e.getMessage());
     }
+  }
+
+  /**
+   * How the guest agent gets in: a blank disk boots a cdrom built for vmtask, which brings the
+   * agent, unless the task says CloudInit.
+   */
+  private static GuestAgentMode guestAgent(TaskSpec task, ImageLease lease) {
+    if (lease == null) {
+      return task.guestAgent() == GuestAgentMode.CLOUD_INIT
+          ? GuestAgentMode.CLOUD_INIT
+          : GuestAgentMode.PREINSTALLED;
+    }
+    return task.guestAgent().resolve(lease.format());
   }
 
   /** QMP screendump needs a display device; a machine without one gets a standard VGA. */
@@ -290,11 +341,12 @@ public final class TaskRunner {
       MachineDefinition machine,
       Path overlay,
       Path configDrive,
+      List<Path> cdroms,
       VmFiles files,
       RunReport report)
       throws IOException, InterruptedException {
     try {
-      return boot(task, machine, Acceleration.TCG, overlay, configDrive, files, report);
+      return boot(task, machine, Acceleration.TCG, overlay, configDrive, cdroms, files, report);
     } catch (KvmFailedException e) {
       // a session under TCG does not watch for KVM failures
       throw new IllegalStateException("KVM failure reported under tcg: " + e.getMessage(), e);
@@ -307,6 +359,7 @@ public final class TaskRunner {
       Acceleration accel,
       Path overlay,
       Path configDrive,
+      List<Path> cdroms,
       VmFiles files,
       RunReport report)
       throws IOException, InterruptedException, KvmFailedException {
@@ -320,7 +373,9 @@ public final class TaskRunner {
               "qcow2",
               new VmNetwork(meta.address(), task.outbound()),
               files,
-              configDrive);
+              configDrive,
+              cdroms,
+              task.media().blankDisk());
       VirtualMachine vm;
       try {
         vm = VirtualMachine.start(argv, files, diagnostics);
@@ -373,6 +428,16 @@ public final class TaskRunner {
         settings.scratchDir(),
         "vm",
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+  }
+
+  private static void closeQuietly(List<ImageLease> leases) {
+    for (ImageLease lease : leases) {
+      try {
+        lease.close();
+      } catch (IOException e) {
+        // a lease only pins a cache entry against eviction: nothing is lost
+      }
+    }
   }
 
   private static void deleteQuietly(Path dir) {

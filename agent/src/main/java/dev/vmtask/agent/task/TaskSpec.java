@@ -26,7 +26,8 @@ import java.util.Map;
  * screenshot} is null when none is wanted; {@code guestAgent} says how the guest agent gets into
  * the VM; {@code kvmDevice} is true in a pod that the node daemon's device plugin gave /dev/kvm;
  * {@code keepFailedVm} is how long a VM whose command failed stays up for inspection (zero: not);
- * {@code output}, when not null, is where the task's disk is packaged as an image.
+ * {@code output}, when not null, is where the task's disk is packaged as an image; {@code media}
+ * adds a blank disk (then {@code image} is null) and cdroms.
  */
 public record TaskSpec(
     String name,
@@ -42,7 +43,8 @@ public record TaskSpec(
     GuestAgentMode guestAgent,
     boolean kvmDevice,
     Duration keepFailedVm,
-    OutputRequest output) {
+    OutputRequest output,
+    BootMedia media) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** Parses the operator's task JSON; header values come from {@code env}. */
@@ -50,9 +52,10 @@ public record TaskSpec(
     JsonNode t = readObject(json);
     try {
       String name = t.path("namespace").asText("") + "/" + t.path("name").asText("");
+      BootMedia media = media(t);
       return new TaskSpec(
           name,
-          image(t.path("image"), env),
+          media.blankDisk() ? null : image(t.path("image"), env),
           t.path("image").get("machine"),
           t.get("machine"),
           command(t, env),
@@ -64,7 +67,8 @@ public record TaskSpec(
           GuestAgentMode.parse(t.path("image").path("guestAgent").asText(null)),
           t.path("kvmDevice").asBoolean(false),
           Duration.ofSeconds(Math.max(0, t.path("keepFailedVMSeconds").asLong(0))),
-          output(t.get("output")));
+          output(t.get("output")),
+          media);
     } catch (IllegalArgumentException e) {
       throw new TaskSpecException("invalid task: " + e.getMessage(), e);
     }
@@ -86,7 +90,8 @@ public record TaskSpec(
         guestAgent,
         kvmDevice,
         keepFailedVm,
-        output);
+        output,
+        media);
   }
 
   /** This task, keeping a VM whose command failed up for {@code keep}. */
@@ -105,7 +110,8 @@ public record TaskSpec(
         guestAgent,
         kvmDevice,
         keep,
-        output);
+        output,
+        media);
   }
 
   /** Only the image of a task JSON (image pods carry no command). */
@@ -221,6 +227,24 @@ public record TaskSpec(
               Path.of(dest)));
     }
     return out;
+  }
+
+  /**
+   * {@code blankDiskGiB} and {@code cdroms: [{url, sha256, dir}]}; a cdrom's {@code dir} is where
+   * the node daemon mounted it.
+   */
+  private static BootMedia media(JsonNode t) {
+    long blank = t.path("blankDiskGiB").asLong(0) << 30;
+    List<BootMedia.Cdrom> cdroms = new ArrayList<>();
+    for (JsonNode c : t.path("cdroms")) {
+      String sha = c.path("sha256").isTextual() ? c.path("sha256").asText() : null;
+      String dir = c.path("dir").asText(null);
+      cdroms.add(
+          new BootMedia.Cdrom(
+              new ImageSource(URI.create(c.path("url").asText("")), sha, ImageFormat.ISO, Map.of()),
+              dir == null ? null : Path.of(dir)));
+    }
+    return new BootMedia(blank, cdroms);
   }
 
   /** {@code {"destination": "/dir", "fileName": "image.tar.zst"}}; absent means no output. */

@@ -30,6 +30,27 @@ public final class QemuCommand {
       VmNetwork network,
       VmFiles files,
       Path configDrive) {
+    return build(binary, m, accel, disk, diskFormat, network, files, configDrive, List.of(), false);
+  }
+
+  /**
+   * The same with read-only cdroms (ISO files, at most two); {@code cdromsFirst} boots from them
+   * before the disk (a blank disk being installed).
+   */
+  public static List<String> build(
+      String binary,
+      MachineDefinition m,
+      Acceleration accel,
+      Path disk,
+      String diskFormat,
+      VmNetwork network,
+      VmFiles files,
+      Path configDrive,
+      List<Path> cdroms,
+      boolean cdromsFirst) {
+    if (cdroms.size() > 2) {
+      throw new IllegalArgumentException("at most two cdroms, got " + cdroms.size());
+    }
     if (accel == Acceleration.AUTO) {
       throw new IllegalArgumentException("resolve auto acceleration before building the command");
     }
@@ -83,14 +104,33 @@ public final class QemuCommand {
                 + ",format="
                 + diskFormat
                 + ",if=none,id=disk0,cache=unsafe,aio=threads,discard=unmap,rerror=report,werror=report"));
+    int diskBootIndex = cdromsFirst ? cdroms.size() + 1 : 1;
     a.addAll(
         List.of(
             "-device",
             "ide-hd".equals(m.storage())
-                ? "ide-hd,drive=disk0,bus=ide.0,bootindex=1"
-                : "virtio-blk-pci,drive=disk0,bootindex=1"));
+                ? "ide-hd,drive=disk0,bus=ide.0,bootindex=" + diskBootIndex
+                : "virtio-blk-pci,drive=disk0,bootindex=" + diskBootIndex));
     if (configDrive != null) {
       addConfigDrive(a, m, configDrive);
+    }
+    for (int i = 0; i < cdroms.size(); i++) {
+      // IDE cdroms: what BIOS El Torito boot and every installer know; QEMU picks a free slot.
+      a.addAll(
+          List.of(
+              "-drive",
+              "file="
+                  + escape(cdroms.get(i))
+                  + ",format=raw,if=none,id=cdrom"
+                  + i
+                  + ",media=cdrom,readonly=on"));
+      a.addAll(
+          List.of(
+              "-device",
+              "ide-cd,drive=cdrom"
+                  + i
+                  + ",bootindex="
+                  + (cdromsFirst ? i + 1 : diskBootIndex + i + 1)));
     }
     a.add("-no-reboot");
     a.addAll(List.of("-pidfile", files.pidFile().toString()));

@@ -99,7 +99,8 @@ class OutputIT {
         t.guestAgent(),
         t.kvmDevice(),
         t.keepFailedVm(),
-        new OutputRequest(archive));
+        new OutputRequest(archive),
+        t.media());
   }
 
   private static List<String> siblings(Path file) throws Exception {

@@ -163,7 +163,8 @@ final class TaskRunnerFixture {
         guestAgent,
         false,
         Duration.ZERO,
-        null);
+        null,
+        BootMedia.NONE);
   }
 
   /** The packaged test image (tar.zst), imported into the cache on first use. */

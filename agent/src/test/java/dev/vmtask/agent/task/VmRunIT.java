@@ -239,7 +239,8 @@ class VmRunIT {
             GuestAgentMode.AUTO,
             false,
             Duration.ZERO,
-            null);
+            null,
+            BootMedia.NONE);
 
     Outcome o = runner(Duration.ofMinutes(1)).run(t);
 

@@ -40,6 +40,11 @@ public final class GuestTestImage {
     return output("build-test-image.sh", "TEST_QCOW2", Map.of());
   }
 
+  /** The test guest's kernel and initramfs as a bootable ISO 9660 cdrom. */
+  public static Path cdrom() {
+    return output("build-test-image.sh", "CDROM_ISO", Map.of());
+  }
+
   /** The static guest agent that config drives carry. */
   public static Path agentBinary() {
     return output("build-agent.sh", "GUEST_AGENT", Map.of());

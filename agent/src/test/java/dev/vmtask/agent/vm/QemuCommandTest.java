@@ -80,6 +80,32 @@ class QemuCommandTest {
   }
 
   @Test
+  void cdromsAreReadOnlyAndBootFirstOnlyWhenAsked() throws Exception {
+    MachineDefinition virtio = machine(MachineDefinition.builder().cpus(1).build());
+    List<Path> isos = List.of(Path.of("/cd/a.iso"), Path.of("/cd/b,c.iso"));
+
+    List<String> install =
+        QemuCommand.build(
+            "q", virtio, Acceleration.TCG, Path.of("/d"), "qcow2", NONE, FILES, null, isos, true);
+    List<String> run =
+        QemuCommand.build(
+            "q", virtio, Acceleration.TCG, Path.of("/d"), "qcow2", NONE, FILES, null, isos, false);
+
+    assertThat(install)
+        .contains(
+            "file=/cd/a.iso,format=raw,if=none,id=cdrom0,media=cdrom,readonly=on",
+            "file=/cd/b,,c.iso,format=raw,if=none,id=cdrom1,media=cdrom,readonly=on",
+            "ide-cd,drive=cdrom0,bootindex=1",
+            "ide-cd,drive=cdrom1,bootindex=2",
+            "virtio-blk-pci,drive=disk0,bootindex=3");
+    assertThat(run)
+        .contains(
+            "virtio-blk-pci,drive=disk0,bootindex=1",
+            "ide-cd,drive=cdrom0,bootindex=2",
+            "ide-cd,drive=cdrom1,bootindex=3");
+  }
+
+  @Test
   void aConfigDriveIsReadOnlyOnTheDiskBusAndNeverBoots() throws Exception {
     MachineDefinition virtio = machine(MachineDefinition.builder().cpus(1).build());
     Path iso = Path.of("/scratch/vm1/cidata.iso");
