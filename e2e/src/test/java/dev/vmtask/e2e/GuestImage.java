@@ -11,22 +11,26 @@ import java.util.concurrent.TimeUnit;
 /**
  * A test guest and its sha256: the busybox guest as a tar.zst (guest/build-test-image.sh) or the
  * Debian cloud guest as a qcow2 (guest/build-debian-guest.sh). {@code disk} is the raw disk of the
- * busybox guest, null for Debian.
+ * busybox guest and {@code cdrom} the same system as a bootable ISO, both null for Debian.
  */
-record GuestImage(Path archive, Path disk, String sha256) {
+record GuestImage(Path archive, Path disk, String sha256, Path cdrom) {
   private static final long BUILD_TIMEOUT_MINUTES = 30;
 
   /** Builds the busybox guest if it is not cached yet (the script is idempotent). */
   static GuestImage build() {
     String out = run("build-test-image.sh", Map.of());
     Path archive = Path.of(value(out, "IMAGE_TAR_ZST"));
-    return new GuestImage(archive, Path.of(value(out, "DISK_IMG")), Digests.sha256(archive));
+    return new GuestImage(
+        archive,
+        Path.of(value(out, "DISK_IMG")),
+        Digests.sha256(archive),
+        Path.of(value(out, "CDROM_ISO")));
   }
 
   /** Builds the Debian bookworm cloud guest (nothing of vmtask inside) if it is not cached yet. */
   static GuestImage debian() {
     Path qcow2 = Path.of(value(run("build-debian-guest.sh", Map.of()), "DEBIAN_QCOW2"));
-    return new GuestImage(qcow2, null, Digests.sha256(qcow2));
+    return new GuestImage(qcow2, null, Digests.sha256(qcow2), null);
   }
 
   private static String run(String name, Map<String, String> env) {

@@ -13,6 +13,7 @@ import dev.vmtask.testbed.Mode;
 import dev.vmtask.testbed.TestNamespace;
 import dev.vmtask.testbed.Testbed;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,12 +25,15 @@ import org.junit.jupiter.api.Test;
  * An image built in the cluster, through the chart: a task writes a file into its disk and
  * publishes the packaged disk as a VMImage from its claim; that image becomes Ready after the same
  * checks as a download, and a second task booting it reads the file back. A build whose command
- * fails publishes nothing.
+ * fails publishes nothing. And an image from nothing: an ISO cdrom boots first and writes a blank
+ * disk, which becomes the output.
  */
 @Testbed(Mode.FULL)
 class ImageBuildE2E {
   /** The test guest's boot disk is FAT; a build mounts it, as an installer mounts its target. */
   private static final String MOUNT = "mkdir -p /mnt && mount -t vfat /dev/vda /mnt";
+
+  private static final String INSTALLED = "installed-from-cdrom";
 
   private HostPathClaim claim;
 
@@ -95,6 +99,52 @@ class ImageBuildE2E {
     try (Stream<Path> files = Files.list(claim.root().resolve("broken"))) {
       assertThat(files).as("files the failed build left on its claim").isEmpty();
     }
+  }
+
+  @Test
+  void aCdromInstallsOntoABlankDiskWhichBecomesTheOutput(
+      KubernetesClient client, TestNamespace namespace) throws Exception {
+    E2eEnvironment env = E2eEnvironment.get(client);
+    claim = HostPathClaim.prepare(client, env, namespace, "builds", "installed");
+    Tasks tasks = new Tasks(client, namespace.name());
+    String url = env.images().serve("guest-cdrom.iso", env.guest().cdrom());
+    tasks.createImage(Manifests.isoImage("installer", url, Digests.sha256(env.guest().cdrom())));
+
+    tasks.create(
+        Manifests.installTask(
+            "install",
+            "installer",
+            1,
+            "printf " + INSTALLED + " | dd of=/dev/vda conv=notrunc && sync",
+            "builds",
+            "installed"));
+    VirtualMachineTask install = tasks.awaitFinished("install");
+
+    assertThat(install.getStatus().getPhase())
+        .as("%s%nlog:%n%s", install.getStatus().getMessage(), tasks.log(install))
+        .isEqualTo(TaskPhase.Succeeded);
+    assertThat(install.getStatus().getScreenshot()).as("the installer's screenshot").isNotNull();
+    assertThat(claim.root().resolve("installed/screenshot.png")).isNotEmptyFile();
+    OutputResult output = install.getStatus().getOutput();
+    assertThat(output.getVirtualSizeBytes()).isEqualTo(1L << 30);
+    Path archive = claim.root().resolve(output.getPath());
+    assertThat(output.getSha256()).isEqualTo(Digests.sha256(archive));
+    assertThat(firstBytesOfDisk(archive, INSTALLED.length())).isEqualTo(INSTALLED);
+  }
+
+  /** The start of disk.img in the archive, as GNU tar and zstd read it. */
+  private static String firstBytesOfDisk(Path archive, int n) throws Exception {
+    Process p =
+        new ProcessBuilder(
+                "sh",
+                "-c",
+                "zstd -dc \"$0\" | tar -xOf - disk.img | head -c " + n,
+                archive.toString())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    String head = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+    p.waitFor();
+    return head;
   }
 
   @AfterEach

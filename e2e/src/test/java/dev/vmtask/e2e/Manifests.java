@@ -116,6 +116,45 @@ final class Manifests {
             .formatted(claim, subPath, outputImage);
   }
 
+  /** An ISO 9660 cdrom image. */
+  static String isoImage(String name, String url, String sha256) {
+    return image(name, url, sha256).replace("format: tar.zst", "format: iso");
+  }
+
+  /**
+   * A task that boots {@code cdrom} to install a blank disk of {@code sizeGiB}, packaged onto
+   * {@code claim} under {@code subPath}, with a screenshot of the display there too.
+   */
+  static String installTask(
+      String name, String cdrom, int sizeGiB, String script, String claim, String subPath) {
+    return """
+        apiVersion: vmtask.dev/v1alpha1
+        kind: VirtualMachineTask
+        metadata:
+          name: %s
+        spec:
+          blankDisk:
+            sizeGiB: %d
+          cdroms:
+            - image: %s
+          script: %s
+          maxRunTimeSeconds: 300
+          machine:
+            cpus: 1
+            memoryMiB: 256
+          screenshot:
+            when: Always
+            volume:
+              claimName: %s
+              subPath: %s
+          output:
+            volume:
+              claimName: %s
+              subPath: %s
+        """
+        .formatted(name, sizeGiB, cdrom, yamlString(script), claim, subPath, claim, subPath);
+  }
+
   /** A hostPath PersistentVolume and a claim bound to it (the testbed has no provisioner). */
   static String hostPathClaim(String claim, String volume, String hostPath) {
     return """

@@ -39,7 +39,6 @@ import java.util.stream.Stream;
  * its virtual size.
  */
 public final class ImagePackager {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final int LEVEL = 3;
   private static final int BUFFER = 4 << 20;
 
@@ -120,13 +119,13 @@ public final class ImagePackager {
       try (FileChannel file =
           FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         BackgroundSink sink = new BackgroundSink(file);
-        // zstd's own worker threads measured slower on 2 cores shared with other work.
         try (sink;
             ZstdOutputStreamNoFinalizer zstd = new ZstdOutputStreamNoFinalizer(sink, LEVEL);
             FileChannel rawIn = FileChannel.open(raw, StandardOpenOption.READ);
             FileChannel layerIn =
                 FileChannel.open(work.resolve(ImageLayout.LAYER), StandardOpenOption.READ)) {
           zstd.setChecksum(true); // as the zstd command writes, so a corrupt copy fails to unpack
+          zstd.setWorkers(workers());
           TarWriter tar = new TarWriter(zstd, new byte[BUFFER]);
           tar.writeSparse(ImageLayout.DISK, rawIn, virtual, extents);
           tar.writeFile(ImageLayout.LAYER, layerIn, layerIn.size());
@@ -154,6 +153,15 @@ public final class ImagePackager {
     }
   }
 
+  /**
+   * zstd's own threads, compressing while this one reads: one core fewer than the JVM may use, since
+   * this thread and the sink's need one too. On 2 cores one worker was fastest, two only when the
+   * machine had nothing else to do.
+   */
+  private static int workers() {
+    return Math.max(0, Math.min(Runtime.getRuntime().availableProcessors() - 1, 4));
+  }
+
   /** A definition the importer would refuse makes a useless archive. */
   private static void checkMachine(byte[] machineJson) {
     try {
@@ -173,7 +181,7 @@ public final class ImagePackager {
         QemuImg.start(
                 work, QUICK_TIMEOUT_SECONDS, "map", "--output=json", "-f", "raw", ImageLayout.DISK)
             .await();
-    JsonNode map = MAPPER.readTree(json);
+    JsonNode map = Json.MAPPER.readTree(json);
     if (map == null || !map.isArray()) {
       throw new IOException("qemu-img map printed no JSON array: " + abbreviate(json));
     }
@@ -258,6 +266,11 @@ public final class ImagePackager {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Created on first use: loading Jackson takes a few hundred ms in a fresh JVM. */
+  private static final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
   }
 
   /** A qemu-img process. Its output goes to files: a chatty one cannot block on a full pipe. */

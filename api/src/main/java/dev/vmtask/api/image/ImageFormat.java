@@ -13,7 +13,13 @@ public enum ImageFormat {
   /** A raw disk. */
   @JsonProperty("raw")
   RAW,
-  /** Detected from the file's content. */
+  /**
+   * An ISO 9660 image (CD001 at byte 32769), for a task's cdroms; never detected by auto, since a
+   * hybrid ISO is a raw disk too.
+   */
+  @JsonProperty("iso")
+  ISO,
+  /** Detected from the file's content (tar.zst, qcow2 or raw). */
   @JsonProperty("auto")
   AUTO
 }

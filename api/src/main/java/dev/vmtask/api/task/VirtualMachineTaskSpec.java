@@ -7,7 +7,6 @@ import dev.vmtask.api.machine.Machine;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
-import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.Affinity;
@@ -21,6 +20,12 @@ import java.util.Map;
 @ValidationRule(
     value = "self == oldSelf",
     message = "spec is immutable once created; delete the task and create a new one")
+@ValidationRule(
+    value = "has(self.image) != has(self.blankDisk)",
+    message = "exactly one of image or blankDisk must be set")
+@ValidationRule(
+    value = "!has(self.blankDisk) || (has(self.cdroms) && size(self.cdroms) > 0)",
+    message = "a blank disk needs a cdrom to boot from")
 @ValidationRule(
     value = "has(self.command) != has(self.script)",
     message = "exactly one of command or script must be set")
@@ -40,10 +45,22 @@ import java.util.Map;
             + " || self.machine.graphics != 'none'",
     message = "a screenshot needs a display: remove machine.graphics none or the screenshot")
 public class VirtualMachineTaskSpec {
-  @JsonPropertyDescription("Name of the VMImage to boot, in the task's namespace.")
-  @Required
+  @JsonPropertyDescription(
+      "Name of the VMImage to boot, in the task's namespace. Exactly one of image and blankDisk.")
   @Size(min = 1, max = 253)
   private String image;
+
+  @JsonPropertyDescription(
+      "Boot a blank disk instead of an image: the cdroms boot first, and the command runs in the"
+          + " system they start (which must bring the guest agent), for example to install onto"
+          + " the disk; with output, the installed disk becomes an image.")
+  private BlankDisk blankDisk;
+
+  @JsonPropertyDescription(
+      "Read-only cdroms (VMImages of format iso), at most two; they boot before the disk when it"
+          + " is blank.")
+  @Size(max = 2)
+  private List<Cdrom> cdroms;
 
   @JsonPropertyDescription("Machine overrides; unset fields come from the image, then the node.")
   private Machine machine;
@@ -304,5 +321,21 @@ public class VirtualMachineTaskSpec {
 
   public void setOutput(TaskOutput output) {
     this.output = output;
+  }
+
+  public BlankDisk getBlankDisk() {
+    return blankDisk;
+  }
+
+  public void setBlankDisk(BlankDisk blankDisk) {
+    this.blankDisk = blankDisk;
+  }
+
+  public List<Cdrom> getCdroms() {
+    return cdroms;
+  }
+
+  public void setCdroms(List<Cdrom> cdroms) {
+    this.cdroms = cdroms;
   }
 }

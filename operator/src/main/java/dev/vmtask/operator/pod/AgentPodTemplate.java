@@ -40,8 +40,8 @@ final class AgentPodTemplate {
   }
 
   /**
-   * Pod with metadata and the image and scratch volumes (at most {@code scratchLimit}); the caller
-   * adds the agent.
+   * Pod with metadata and the image (none for a blank disk) and scratch volumes (at most {@code
+   * scratchLimit}); the caller adds the agent.
    */
   PodBuilder pod(
       String name,
@@ -49,38 +49,39 @@ final class AgentPodTemplate {
       VMImage image,
       Map<String, String> labels,
       Quantity scratchLimit) {
-    return new PodBuilder()
-        .withNewMetadata()
-        .withName(name)
-        .withNamespace(owner.getMetadata().getNamespace())
-        .withLabels(labels)
-        .withOwnerReferences(ownerReference(owner))
-        .endMetadata()
-        .withNewSpec()
-        .withAutomountServiceAccountToken(false)
-        .withEnableServiceLinks(false)
-        .withRestartPolicy("Never")
-        .withNewSecurityContext()
-        .withNewSeccompProfile()
-        .withType("RuntimeDefault")
-        .endSeccompProfile()
-        .endSecurityContext()
-        .addToVolumes(
-            ImageVolume.of(image),
-            new VolumeBuilder()
-                .withName("scratch")
-                .withNewEmptyDir()
-                .withSizeLimit(scratchLimit)
-                .endEmptyDir()
-                .build())
-        .endSpec();
+    PodBuilder pod =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace(owner.getMetadata().getNamespace())
+            .withLabels(labels)
+            .withOwnerReferences(ownerReference(owner))
+            .endMetadata()
+            .withNewSpec()
+            .withAutomountServiceAccountToken(false)
+            .withEnableServiceLinks(false)
+            .withRestartPolicy("Never")
+            .withNewSecurityContext()
+            .withNewSeccompProfile()
+            .withType("RuntimeDefault")
+            .endSeccompProfile()
+            .endSecurityContext()
+            .addToVolumes(
+                new VolumeBuilder()
+                    .withName("scratch")
+                    .withNewEmptyDir()
+                    .withSizeLimit(scratchLimit)
+                    .endEmptyDir()
+                    .build())
+            .endSpec();
+    return image == null ? pod : pod.editSpec().addToVolumes(0, ImageVolume.of(image)).endSpec();
   }
 
   /** The agent container: non-root, read-only root, the contract's environment. */
   ContainerBuilder agent(String subcommand, VMImage image, AgentTask task, List<EnvVar> extraEnv) {
     List<EnvVar> env = new ArrayList<>();
     env.add(env("VMTASK_TASK", JSON.asJson(task)));
-    if (ImageVolume.fromClaim(image)) {
+    if (image == null || ImageVolume.fromClaim(image)) {
       env.add(env("VMTASK_CACHE_DIR", SCRATCH_DIR + "/images"));
     } else {
       env.add(env("VMTASK_IMAGE_DIR", ImageVolume.MOUNT_PATH));
@@ -106,7 +107,10 @@ final class AgentPodTemplate {
         .withEnv(env)
         .withTerminationMessagePolicy("File")
         .withSecurityContext(agentSecurityContext())
-        .addToVolumeMounts(ImageVolume.mount(image), mount("scratch", SCRATCH_DIR));
+        .addToVolumeMounts(
+            image == null
+                ? new VolumeMount[] {mount("scratch", SCRATCH_DIR)}
+                : new VolumeMount[] {ImageVolume.mount(image), mount("scratch", SCRATCH_DIR)});
   }
 
   /** The operator's node selector wins over the task's on a shared key. */

@@ -35,7 +35,9 @@ public record AgentTask(
     Screenshot screenshot,
     Integer keepFailedVMSeconds,
     List<Input> inputs,
-    Output output) {
+    Output output,
+    Integer blankDiskGiB,
+    List<Cdrom> cdroms) {
 
   /**
    * The image the node daemon mounted; {@code sha256} is null only for an unverified, not yet
@@ -51,6 +53,12 @@ public record AgentTask(
 
   /** Capture the display; {@code destination} is the directory where its volume is mounted. */
   public record Screenshot(ScreenshotPolicy when, String destination) {}
+
+  /**
+   * A cdrom: {@code dir} is where the node daemon mounts it, or null when the agent imports {@code
+   * url} (a file in a mounted claim).
+   */
+  public record Cdrom(String name, String url, String sha256, String dir) {}
 
   /** Package the disk as {@code destination/fileName} (the output claim's mount). */
   public record Output(String destination, String fileName) {}

@@ -79,6 +79,8 @@ public final class FetchPodFactory {
         null,
         null,
         null,
+        null,
+        null,
         null);
   }
 

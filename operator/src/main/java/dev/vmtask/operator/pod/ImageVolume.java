@@ -36,11 +36,24 @@ final class ImageVolume {
 
   private ImageVolume() {}
 
+  /** Where one image goes in a pod: the boot image, or cdrom {@code n}. */
+  record Slot(String volume, String mountPath, String claimMountPath) {
+    static final Slot BOOT = new Slot(NAME, MOUNT_PATH, CLAIM_MOUNT_PATH);
+
+    static Slot cdrom(int n) {
+      return new Slot("cdrom-" + n, "/cdroms/" + n, "/cdrom-sources/" + n);
+    }
+  }
+
   static Volume of(VMImage image) {
+    return of(image, Slot.BOOT);
+  }
+
+  static Volume of(VMImage image, Slot slot) {
     VolumeSource claim = image.getSpec().getSource().getVolume();
     if (claim != null) {
       return new VolumeBuilder()
-          .withName(NAME)
+          .withName(slot.volume())
           .withNewPersistentVolumeClaim()
           .withClaimName(claim.getClaimName())
           .withReadOnly(true)
@@ -64,7 +77,7 @@ final class ImageVolume {
     }
     VolumeBuilder volume =
         new VolumeBuilder()
-            .withName(NAME)
+            .withName(slot.volume())
             .withNewCsi()
             .withDriver(DRIVER)
             .withReadOnly(true)
@@ -79,9 +92,13 @@ final class ImageVolume {
   }
 
   static VolumeMount mount(VMImage image) {
+    return mount(image, Slot.BOOT);
+  }
+
+  static VolumeMount mount(VMImage image, Slot slot) {
     return new VolumeMountBuilder()
-        .withName(NAME)
-        .withMountPath(fromClaim(image) ? CLAIM_MOUNT_PATH : MOUNT_PATH)
+        .withName(slot.volume())
+        .withMountPath(fromClaim(image) ? slot.claimMountPath() : slot.mountPath())
         .withReadOnly(true)
         .build();
   }
@@ -96,10 +113,14 @@ final class ImageVolume {
 
   /** The image as the agent opens it: the daemon's URL, or the file in the mounted claim. */
   static String url(VMImage image) {
+    return url(image, Slot.BOOT);
+  }
+
+  static String url(VMImage image, Slot slot) {
     VolumeSource claim = image.getSpec().getSource().getVolume();
     return claim == null
         ? image.getSpec().getSource().getHttp().getUrl()
-        : Path.of(CLAIM_MOUNT_PATH, claim.getPath()).toUri().toString();
+        : Path.of(slot.claimMountPath(), claim.getPath()).toUri().toString();
   }
 
   /**
@@ -108,8 +129,18 @@ final class ImageVolume {
    * from a claim is imported there too, and a packaged disk is flattened there first.
    */
   static long scratchLimitBytes(VMImage image, boolean packagesDisk) {
-    long copies = 1 + (fromClaim(image) ? 1 : 0) + (packagesDisk ? 1 : 0);
-    return copies * virtualBytes(image) + GIB;
+    return scratchLimitBytes(virtualBytes(image), fromClaim(image), packagesDisk);
+  }
+
+  /** The same for a disk of {@code virtual} bytes, imported from a claim or not. */
+  static long scratchLimitBytes(long virtual, boolean imported, boolean packagesDisk) {
+    long copies = 1 + (imported ? 1 : 0) + (packagesDisk ? 1 : 0);
+    return copies * virtual + GIB;
+  }
+
+  /** What importing {@code image} from its claim takes in scratch (0 for the daemon's). */
+  static long importBytes(VMImage image) {
+    return fromClaim(image) ? virtualBytes(image) : 0;
   }
 
   static Quantity scratchLimit(VMImage image) {
@@ -117,12 +148,11 @@ final class ImageVolume {
   }
 
   /** What a VM usually writes: 1 GiB plus an eighth of its disk (and the import of a claim's). */
-  static Quantity scratchRequest(VMImage image) {
-    long imported = fromClaim(image) ? virtualBytes(image) : 0;
-    return new Quantity(Long.toString(GIB + virtualBytes(image) / 8 + imported));
+  static Quantity scratchRequest(long virtual, long imported) {
+    return new Quantity(Long.toString(GIB + virtual / 8 + imported));
   }
 
-  private static long virtualBytes(VMImage image) {
+  static long virtualBytes(VMImage image) {
     Long v = image.getStatus() == null ? null : image.getStatus().getVirtualSizeBytes();
     return v == null || v <= 0 ? DEFAULT_VIRTUAL_BYTES : v;
   }

@@ -56,17 +56,37 @@ public final class TaskPodFactory {
    */
   public Pod create(
       VirtualMachineTask task, VMImage image, Machine machine, int attempt, AccelerationPlan plan) {
+    return create(task, new BootImages(image, List.of()), machine, attempt, plan);
+  }
+
+  public Pod create(
+      VirtualMachineTask task,
+      BootImages images,
+      Machine machine,
+      int attempt,
+      AccelerationPlan plan) {
     VirtualMachineTaskSpec spec = task.getSpec();
+    VMImage image = images.disk();
     String name = PodNames.taskPod(task.getMetadata().getName(), attempt);
     boolean kvmDevice = plan.kind() == AccelerationPlan.Kind.KVM_DEVICE;
+    long virtual =
+        image != null
+            ? ImageVolume.virtualBytes(image)
+            : (long) spec.getBlankDisk().getSizeGiB() << 30;
+    long imported =
+        (image == null ? 0 : ImageVolume.importBytes(image))
+            + images.cdroms().stream().mapToLong(ImageVolume::importBytes).sum();
     Quantity scratch =
-        new Quantity(Long.toString(ImageVolume.scratchLimitBytes(image, spec.getOutput() != null)));
+        new Quantity(
+            Long.toString(
+                ImageVolume.scratchLimitBytes(virtual, false, spec.getOutput() != null)
+                    + imported));
     ResourceRequirementsBuilder resources =
         new ResourceRequirementsBuilder()
             .addToRequests("cpu", new Quantity(Integer.toString(machine.getCpus())))
             .addToRequests("memory", memory(machine))
             .addToLimits("memory", memory(machine))
-            .addToRequests("ephemeral-storage", ImageVolume.scratchRequest(image))
+            .addToRequests("ephemeral-storage", ImageVolume.scratchRequest(virtual, imported))
             .addToLimits("ephemeral-storage", scratch);
     if (kvmDevice) {
       // An extended resource is set in limits (requests follow); the device plugin mounts /dev/kvm.
@@ -77,7 +97,7 @@ public final class TaskPodFactory {
             .agent(
                 "pod",
                 image,
-                agentTask(task, image, machine, attempt, kvmDevice),
+                agentTask(task, images, machine, attempt, kvmDevice),
                 GuestSecretEnv.podEnv(spec))
             .withResources(resources.build())
             .withReadinessProbe(
@@ -91,10 +111,17 @@ public final class TaskPodFactory {
     PodBuilder pod = template.pod(name, task, image, labels(task, image, attempt), scratch);
     addClaimMounts(claimMounts(spec), pod, agent);
     InputVolumes.add(spec, pod, agent);
-    return pod.editMetadata()
-        .addToAnnotations(PodLabels.IMAGE_ANNOTATION, image.getMetadata().getName())
-        .endMetadata()
-        .editSpec()
+    for (int i = 0; i < images.cdroms().size(); i++) {
+      ImageVolume.Slot slot = ImageVolume.Slot.cdrom(i);
+      pod.editSpec().addToVolumes(ImageVolume.of(images.cdroms().get(i), slot)).endSpec();
+      agent.addToVolumeMounts(ImageVolume.mount(images.cdroms().get(i), slot));
+    }
+    if (image != null) {
+      pod.editMetadata()
+          .addToAnnotations(PodLabels.IMAGE_ANNOTATION, image.getMetadata().getName())
+          .endMetadata();
+    }
+    return pod.editSpec()
         .withActiveDeadlineSeconds(
             template.activeDeadlineSeconds(
                 (spec.getMaxRunTimeSeconds() == null ? 3600L : spec.getMaxRunTimeSeconds())
@@ -109,7 +136,13 @@ public final class TaskPodFactory {
 
   AgentTask agentTask(
       VirtualMachineTask task, VMImage image, Machine machine, int attempt, boolean kvmDevice) {
+    return agentTask(task, new BootImages(image, List.of()), machine, attempt, kvmDevice);
+  }
+
+  AgentTask agentTask(
+      VirtualMachineTask task, BootImages images, Machine machine, int attempt, boolean kvmDevice) {
     VirtualMachineTaskSpec spec = task.getSpec();
+    VMImage image = images.disk();
     Map<String, String> env = new LinkedHashMap<>();
     if (spec.getEnv() != null) {
       spec.getEnv().stream()
@@ -132,7 +165,7 @@ public final class TaskPodFactory {
         task.getMetadata().getName(),
         task.getMetadata().getUid(),
         attempt,
-        ImageSource.describe(image),
+        image == null ? null : ImageSource.describe(image),
         machine,
         spec.getCommand(),
         spec.getScript(),
@@ -154,7 +187,24 @@ public final class TaskPodFactory {
                 OUTPUT_DIR,
                 spec.getOutput().getFileName() == null
                     ? "image.tar.zst"
-                    : spec.getOutput().getFileName()));
+                    : spec.getOutput().getFileName()),
+        spec.getBlankDisk() == null ? null : spec.getBlankDisk().getSizeGiB(),
+        cdroms(images.cdroms()));
+  }
+
+  private static List<AgentTask.Cdrom> cdroms(List<VMImage> cdroms) {
+    List<AgentTask.Cdrom> out = new ArrayList<>();
+    for (int i = 0; i < cdroms.size(); i++) {
+      VMImage cdrom = cdroms.get(i);
+      ImageVolume.Slot slot = ImageVolume.Slot.cdrom(i);
+      out.add(
+          new AgentTask.Cdrom(
+              cdrom.getMetadata().getName(),
+              ImageVolume.url(cdrom, slot),
+              ImageSource.expectedSha256(cdrom),
+              ImageVolume.fromClaim(cdrom) ? null : slot.mountPath()));
+    }
+    return out.isEmpty() ? null : out;
   }
 
   private static AgentTask.Screenshot screenshot(Screenshot s) {
@@ -225,7 +275,8 @@ public final class TaskPodFactory {
 
   /** The task's affinity plus a preference for nodes whose cache already holds the image. */
   private static Affinity affinity(Affinity task, VMImage image) {
-    List<ImageNode> nodes = image.getStatus() == null ? null : image.getStatus().getNodes();
+    List<ImageNode> nodes =
+        image == null || image.getStatus() == null ? null : image.getStatus().getNodes();
     if (nodes == null || nodes.isEmpty()) {
       return task;
     }
@@ -256,7 +307,9 @@ public final class TaskPodFactory {
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(PodLabels.TASK, PodNames.labelValue(task.getMetadata().getName()));
     labels.put(PodLabels.ATTEMPT, Integer.toString(attempt));
-    labels.put(PodLabels.IMAGE, PodNames.labelValue(image.getMetadata().getName()));
+    if (image != null) {
+      labels.put(PodLabels.IMAGE, PodNames.labelValue(image.getMetadata().getName()));
+    }
     labels.put(PodLabels.ROLE, PodLabels.ROLE_TASK);
     labels.put(PodLabels.NAME, "vmtask-agent");
     labels.put(PodLabels.COMPONENT, PodLabels.ROLE_TASK);

@@ -43,7 +43,8 @@ final class TaskEventSources {
     context
         .getPrimaryCache()
         .addIndexer(
-            BY_IMAGE, t -> List.of(key(t.getMetadata().getNamespace(), t.getSpec().getImage())));
+            BY_IMAGE,
+            t -> imageNames(t).stream().map(n -> key(t.getMetadata().getNamespace(), n)).toList());
     context
         .getPrimaryCache()
         .addIndexer(
@@ -71,9 +72,9 @@ final class TaskEventSources {
                         .collect(Collectors.toSet()))
             .withPrimaryToSecondaryMapper(
                 (VirtualMachineTask task) ->
-                    Set.of(
-                        new ResourceID(
-                            task.getSpec().getImage(), task.getMetadata().getNamespace())))
+                    imageNames(task).stream()
+                        .map(n -> new ResourceID(n, task.getMetadata().getNamespace()))
+                        .collect(Collectors.toSet()))
             .withOnUpdateFilter(TaskEventSources::matters)
             .build();
     // Nodes are cluster-scoped: one informer on all of them, whatever namespaces tasks live in.
@@ -172,6 +173,18 @@ final class TaskEventSources {
 
   private static Object observed(VMImage image) {
     return image.getStatus() == null ? null : image.getStatus().getObservedGeneration();
+  }
+
+  /** The VMImages a task boots: its disk's image unless blank, and its cdroms'. */
+  static List<String> imageNames(VirtualMachineTask task) {
+    List<String> names = new java.util.ArrayList<>();
+    if (task.getSpec().getImage() != null) {
+      names.add(task.getSpec().getImage());
+    }
+    if (task.getSpec().getCdroms() != null) {
+      task.getSpec().getCdroms().forEach(c -> names.add(c.getImage()));
+    }
+    return names;
   }
 
   private static String key(String namespace, String name) {

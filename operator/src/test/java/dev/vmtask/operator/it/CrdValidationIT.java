@@ -205,6 +205,20 @@ class CrdValidationIT {
                 "artifacts",
                 List.of(artifact("a", "/x", "pvc", null), artifact("a", "/y", "pvc", null))),
             "artifact names must be unique"),
+        Arguments.of(
+            cmd("blankDisk", Map.of("sizeGiB", 4)),
+            "exactly one of image or blankDisk must be set"),
+        Arguments.of(
+            withoutImage(cmd("blankDisk", Map.of("sizeGiB", 4))),
+            "a blank disk needs a cdrom to boot from"),
+        Arguments.of(
+            withoutImage(cmd("blankDisk", Map.of("sizeGiB", 0))),
+            "spec.blankDisk.sizeGiB: Invalid value: 0"),
+        Arguments.of(
+            cmd(
+                "cdroms",
+                List.of(Map.of("image", "a"), Map.of("image", "b"), Map.of("image", "c"))),
+            "spec.cdroms: Too many: 3"),
         Arguments.of(cmd("output", Map.of()), "spec.output.volume: Required value"),
         Arguments.of(
             cmd("output", Map.of("volume", Map.of("claimName", "c"), "fileName", "a/b")),
@@ -322,6 +336,8 @@ class CrdValidationIT {
     }
   }
 
+  private static final String NO_IMAGE = "-no-image-";
+
   private static Map<String, Object> cmd(String key, Object value) {
     return Map.of("command", List.of("true"), key, value);
   }
@@ -335,8 +351,17 @@ class CrdValidationIT {
   private static GenericKubernetesResource task(
       TestNamespace ns, String name, Map<String, Object> fields) {
     var spec = new java.util.HashMap<String, Object>(fields);
-    spec.put("image", "img");
+    if (spec.remove(NO_IMAGE) == null) {
+      spec.put("image", "img");
+    }
     return resource(ns, "VirtualMachineTask", name, spec);
+  }
+
+  /** {@code fields} for a task without spec.image (a blank disk). */
+  private static Map<String, Object> withoutImage(Map<String, Object> fields) {
+    var spec = new java.util.HashMap<String, Object>(fields);
+    spec.put(NO_IMAGE, true);
+    return spec;
   }
 
   private static GenericKubernetesResource image(

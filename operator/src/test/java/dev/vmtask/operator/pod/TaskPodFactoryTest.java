@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vmtask.api.image.GuestAgentMode;
 import dev.vmtask.api.image.HeaderValueSource;
 import dev.vmtask.api.image.HttpHeader;
+import dev.vmtask.api.image.ImageFormat;
 import dev.vmtask.api.image.ImageNode;
 import dev.vmtask.api.image.SecretKeyRef;
 import dev.vmtask.api.image.VMImage;
@@ -15,6 +16,7 @@ import dev.vmtask.api.machine.Machine;
 import dev.vmtask.api.task.Acceleration;
 import dev.vmtask.api.task.Artifact;
 import dev.vmtask.api.task.ArtifactVolume;
+import dev.vmtask.api.task.BlankDisk;
 import dev.vmtask.api.task.EnvVar;
 import dev.vmtask.api.task.EnvVarSource;
 import dev.vmtask.api.task.Input;
@@ -368,6 +370,49 @@ class TaskPodFactoryTest {
     JsonNode json = new ObjectMapper().readTree(env(agent, "VMTASK_TASK"));
     assertThat(json.get("image").get("url").asText())
         .isEqualTo("file:///image-source/ci/image.tar.zst");
+  }
+
+  @Test
+  void aBlankDiskHasNoImageVolumeAndItsCdromsComeFromTheNodeDaemon() throws Exception {
+    VirtualMachineTask task = Fixtures.task("ns", "t", null);
+    task.getSpec().setImage(null);
+    BlankDisk blank = new BlankDisk();
+    blank.setSizeGiB(8);
+    task.getSpec().setBlankDisk(blank);
+    VMImage iso = Fixtures.readyImage("ns", "installer");
+    iso.getSpec().setFormat(ImageFormat.ISO);
+    iso.getSpec().setSha256("a".repeat(64));
+
+    Pod pod = factory.create(task, new BootImages(null, List.of(iso)), machine(1, 256), 1, TCG);
+
+    assertThat(pod.getSpec().getVolumes()).extracting("name").doesNotContain("image");
+    assertThat(volume(pod, "cdrom-0").getCsi().getVolumeAttributes())
+        .containsEntry("format", "iso")
+        .containsEntry("sha256", "a".repeat(64));
+    Container agent = pod.getSpec().getContainers().get(0);
+    assertThat(agent.getVolumeMounts())
+        .filteredOn(m -> m.getName().equals("cdrom-0"))
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.getMountPath()).isEqualTo("/cdroms/0");
+              assertThat(m.getReadOnly()).isTrue();
+            });
+    assertThat(pod.getMetadata().getLabels()).doesNotContainKey(PodLabels.IMAGE);
+    JsonNode json = new ObjectMapper().readTree(env(agent, "VMTASK_TASK"));
+    assertThat(json.has("image")).isFalse();
+    assertThat(json.get("blankDiskGiB").asInt()).isEqualTo(8);
+    assertThat(json.get("cdroms").get(0).get("dir").asText()).isEqualTo("/cdroms/0");
+    assertThat(json.get("cdroms").get(0).get("sha256").asText()).isEqualTo("a".repeat(64));
+    // The disk may grow to its full size in scratch, plus 1 GiB.
+    assertThat(
+            agent
+                .getResources()
+                .getLimits()
+                .get("ephemeral-storage")
+                .getNumericalAmount()
+                .longValue())
+        .isEqualTo((8L << 30) + (1L << 30));
   }
 
   @Test
