@@ -74,63 +74,72 @@ printf 'built in %.1f s: base %d bytes allocated, overlay %d bytes\n' "$(elapsed
   "$(du -B1 "$SRC/base.img" | cut -f1)" "$(stat -c %s "$OVERLAY")"
 
 echo "== packaging, $RUNS runs each, alternating (inputs in the page cache, outputs to $WORK)"
-base_t=() base_sync_t=() c1_wall=() c1_in=() c2_wall=() c2_in=()
-base_bytes=0 ours_bytes=0 c2_bytes=0 data=0 virtual=0
+# "wall user sys" seconds of a command and its children (qemu-img, tar, zstd); its stdout goes to
+# $WORK/stdout, its stderr to $WORK/stderr.log (printed if it fails).
+timed() {
+  local TIMEFORMAT='%R %U %S' t
+  if ! t=$( { time "$@" >"$WORK/stdout" 2>>"$WORK/stderr.log"; } 2>&1 ); then
+    cat "$WORK/stderr.log" >&2
+    return 1
+  fi
+  echo "$t"
+}
+cpu() { awk '{print $2 + $3}' <<<"$1"; }
+wall() { awk '{print $1}' <<<"$1"; }
+field() { sed -nE "s/(^|.* )$1=([0-9.]+).*/\2/p" "$WORK/stdout"; }
+baseline() { # dir out
+  cd "$1" && qemu-img convert -q -f qcow2 -O raw "$OVERLAY" disk.img \
+    && qemu-img create -q -f qcow2 -F raw -b disk.img -o lazy_refcounts=on layer.qcow2 \
+    && tar -S -cf - disk.img layer.qcow2 machine.json | zstd -3 -q -o "$2"
+}
+base_t=() base_cpu=() base_sync_t=() c1_wall=() c1_cpu=() c1_in=() c2_wall=() c2_cpu=() c2_in=()
 for i in $(seq "$RUNS"); do
   d=$WORK/base-$i
   mkdir -p "$d"
   cp "$SRC/machine.json" "$d/"
   sync
-  t=$(now)
-  (cd "$d" && qemu-img convert -q -f qcow2 -O raw "$OVERLAY" disk.img \
-    && qemu-img create -q -f qcow2 -F raw -b disk.img -o lazy_refcounts=on layer.qcow2 \
-    && tar -S -cf - disk.img layer.qcow2 machine.json | zstd -3 -q -o "$WORK/base-$i.tar.zst")
-  base_t+=("$(elapsed "$t")")
-  sync "$WORK/base-$i.tar.zst" # ImagePackager fsyncs its output
-  base_sync_t+=("$(elapsed "$t")")
+  t=$(timed baseline "$d" "$WORK/base-$i.tar.zst")
+  base_t+=("$(wall "$t")") base_cpu+=("$(cpu "$t")")
+  s=$(timed sync "$WORK/base-$i.tar.zst") # ImagePackager fsyncs its output
+  base_sync_t+=("$(echo "$(wall "$t") + $(wall "$s")" | bc -l)")
   base_bytes=$(stat -c %s "$WORK/base-$i.tar.zst")
   rm -rf "$d"
   (( i < RUNS )) && rm -f "$WORK/base-$i.tar.zst"
 
   sync
-  t=$(now)
-  line=$("${JAVA[@]}" package "$OVERLAY" qcow2 "$SRC/machine.json" "$WORK/scratch" "$WORK/ours-$i.tar.zst")
-  c1_wall+=("$(elapsed "$t")")
-  c1_in+=("$(sed -E 's/.*package_seconds=([0-9.]+).*/\1/' <<<"$line")")
-  ours_bytes=$(sed -E 's/.* bytes=([0-9]+).*/\1/' <<<"$line")
-  data=$(sed -E 's/.* data=([0-9]+).*/\1/' <<<"$line")
-  virtual=$(sed -E 's/.* virtual=([0-9]+).*/\1/' <<<"$line")
+  t=$(timed "${JAVA[@]}" package "$OVERLAY" qcow2 "$SRC/machine.json" "$WORK/scratch" "$WORK/ours-$i.tar.zst")
+  c1_wall+=("$(wall "$t")") c1_cpu+=("$(cpu "$t")") c1_in+=("$(field package_seconds)")
+  ours_bytes=$(field bytes) data=$(field data) virtual=$(field virtual)
   (( i < RUNS )) && rm -f "$WORK/ours-$i.tar.zst"
 
   sync
-  t=$(now)
-  line2=$("${JAVA_C2[@]}" package "$OVERLAY" qcow2 "$SRC/machine.json" "$WORK/scratch" "$WORK/c2-$i.tar.zst")
-  c2_wall+=("$(elapsed "$t")")
-  c2_in+=("$(sed -E 's/.*package_seconds=([0-9.]+).*/\1/' <<<"$line2")")
-  c2_bytes=$(sed -E 's/.* bytes=([0-9]+).*/\1/' <<<"$line2")
+  t=$(timed "${JAVA_C2[@]}" package "$OVERLAY" qcow2 "$SRC/machine.json" "$WORK/scratch" "$WORK/c2-$i.tar.zst")
+  c2_wall+=("$(wall "$t")") c2_cpu+=("$(cpu "$t")") c2_in+=("$(field package_seconds)")
+  c2_bytes=$(field bytes)
   rm -f "$WORK/c2-$i.tar.zst"
   printf 'run %d: baseline %.3f s (%.3f s with fsync); ours (C1) %.3f s wall, %.3f s in JVM; ours (C2) %.3f s wall, %.3f s in JVM\n' \
     "$i" "${base_t[-1]}" "${base_sync_t[-1]}" "${c1_wall[-1]}" "${c1_in[-1]}" "${c2_wall[-1]}" "${c2_in[-1]}"
 done
 
-b=$(printf '%s\n' "${base_t[@]}" | median)
-bs=$(printf '%s\n' "${base_sync_t[@]}" | median)
-a=$(printf '%s\n' "${c1_wall[@]}" | median)
-ai=$(printf '%s\n' "${c1_in[@]}" | median)
-c=$(printf '%s\n' "${c2_wall[@]}" | median)
-ci=$(printf '%s\n' "${c2_in[@]}" | median)
+med() { printf '%s\n' "$@" | median; }
+b=$(med "${base_t[@]}") bs=$(med "${base_sync_t[@]}")
+a=$(med "${c1_wall[@]}") ai=$(med "${c1_in[@]}")
+c=$(med "${c2_wall[@]}") ci=$(med "${c2_in[@]}")
 echo "disk: virtual $virtual bytes, data $data bytes (qemu-img map of the flattened disk)"
-report() { # label seconds
-  printf '%-46s median %6.3f s  %6.0f MB/s virtual  %5.0f MB/s data\n' "$1" "$2" \
+report() { # label seconds [cpu_seconds]
+  printf '%-46s median %6.3f s  %6.0f MB/s virtual  %5.0f MB/s data' "$1" "$2" \
     "$(mbs "$virtual" "$2")" "$(mbs "$data" "$2")"
+  if [[ -n ${3:-} ]]; then printf '  (CPU %.2f s)' "$3"; fi
+  echo
 }
-report 'baseline convert + tar -S | zstd -3:' "$b"
+report 'baseline convert + tar -S | zstd -3:' "$b" "$(med "${base_cpu[@]}")"
 report 'baseline + fsync of the output:' "$bs"
 report 'ours, agent flags (C1), in JVM (write only):' "$ai"
-report 'ours, agent flags (C1), java process wall:' "$a"
+report 'ours, agent flags (C1), java process wall:' "$a" "$(med "${c1_cpu[@]}")"
 report 'ours, C2, in JVM (write only):' "$ci"
-report 'ours, C2, java process wall:' "$c"
+report 'ours, C2, java process wall:' "$c" "$(med "${c2_cpu[@]}")"
 echo "output: baseline $base_bytes bytes, ours $ours_bytes bytes (C2 run: $c2_bytes bytes)"
+echo "(CPU: user + sys of the process and its children, median; the machine's other load shows in wall times)"
 ratio() { echo "$1 / $2" | bc -l; }
 printf 'throughput ratio baseline/ours, C1: %.2f in JVM, %.2f java wall  [goal >= 0.9]\n' \
   "$(ratio "$b" "$ai")" "$(ratio "$b" "$a")"

@@ -2,10 +2,10 @@ package dev.vmtask.agent.image;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
-import dev.vmtask.agent.machine.InvalidMachineException;
 import dev.vmtask.agent.machine.MachineJson;
 import java.io.File;
 import java.io.IOException;
@@ -17,16 +17,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -60,6 +58,10 @@ public final class ImagePackager {
    * Flattens disk (format "qcow2" or "raw", may have a backing chain) into target: written to a
    * temp file beside target, fsynced, then atomically renamed; nothing is left at target or beside
    * it on failure. scratch is a directory for the intermediate flattened disk (deleted afterwards).
+   *
+   * <p>{@code machineJson} is stored as given, only its size is checked here: pass a definition
+   * already validated (e.g. written by {@link MachineJson#toJson}), since the importer parses it
+   * again. Parsing it here would cost a fresh JVM about 0.3 s of CPU for loading classes.
    */
   public static Packaged write(
       Path disk, String diskFormat, byte[] machineJson, Path scratch, Path target)
@@ -67,6 +69,13 @@ public final class ImagePackager {
     if (!"qcow2".equals(diskFormat) && !"raw".equals(diskFormat)) {
       throw new IllegalArgumentException(
           "disk format must be qcow2 or raw, not '" + diskFormat + "'");
+    }
+    if (machineJson.length > MachineJson.MAX_BYTES) {
+      throw new IllegalArgumentException(
+          "machine.json is "
+              + machineJson.length
+              + " bytes, larger than the importer's limit of "
+              + MachineJson.MAX_BYTES);
     }
     Path out = target.toAbsolutePath();
     Path outDir = out.getParent();
@@ -92,9 +101,6 @@ public final class ImagePackager {
               // Absolute: a name with ':' is then never a protocol, nor one with '-' an option.
               disk.toAbsolutePath().toString(),
               ImageLayout.DISK);
-      // While qemu-img works: the first parse loads Jackson and the machine classes, a few
-      // hundred milliseconds in a fresh JVM.
-      checkMachine(machineJson);
       convert.await();
       Path raw = work.resolve(ImageLayout.DISK);
       long virtual = Files.size(raw);
@@ -114,13 +120,13 @@ public final class ImagePackager {
               "lazy_refcounts=on",
               ImageLayout.LAYER)
           .await();
+      MessageDigest sha = sha256();
       long size;
-      String sha;
       try (FileChannel file =
           FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        BackgroundSink sink = new BackgroundSink(file);
-        try (sink;
-            ZstdOutputStreamNoFinalizer zstd = new ZstdOutputStreamNoFinalizer(sink, LEVEL);
+        ChannelOutput sink = new ChannelOutput(file);
+        try (ZstdOutputStreamNoFinalizer zstd =
+                new ZstdOutputStreamNoFinalizer(new DigestOutputStream(sink, sha), LEVEL);
             FileChannel rawIn = FileChannel.open(raw, StandardOpenOption.READ);
             FileChannel layerIn =
                 FileChannel.open(work.resolve(ImageLayout.LAYER), StandardOpenOption.READ)) {
@@ -134,14 +140,13 @@ public final class ImagePackager {
         }
         file.force(true);
         size = sink.count;
-        sha = sink.digestHex();
       }
       Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
       moved = true;
       fsyncDirectory(outDir);
       published = true;
       long data = extents.stream().mapToLong(e -> e[1]).sum();
-      return new Packaged(out, size, sha, virtual, data);
+      return new Packaged(out, size, HexFormat.of().formatHex(sha.digest()), virtual, data);
     } finally {
       if (convert != null) {
         convert.kill();
@@ -154,21 +159,12 @@ public final class ImagePackager {
   }
 
   /**
-   * zstd's own threads, compressing while this one reads: one core fewer than the JVM may use, since
-   * this thread and the sink's need one too. On 2 cores one worker was fastest, two only when the
-   * machine had nothing else to do.
+   * zstd's own threads, compressing while this one reads, hashes and writes: one core fewer than
+   * the JVM may use. On 2 cores one worker was fastest, two only when the machine had nothing else
+   * to do.
    */
   private static int workers() {
     return Math.max(0, Math.min(Runtime.getRuntime().availableProcessors() - 1, 4));
-  }
-
-  /** A definition the importer would refuse makes a useless archive. */
-  private static void checkMachine(byte[] machineJson) {
-    try {
-      MachineJson.parse(machineJson);
-    } catch (InvalidMachineException e) {
-      throw new IllegalArgumentException(e.getMessage(), e);
-    }
   }
 
   /**
@@ -181,28 +177,44 @@ public final class ImagePackager {
         QemuImg.start(
                 work, QUICK_TIMEOUT_SECONDS, "map", "--output=json", "-f", "raw", ImageLayout.DISK)
             .await();
-    JsonNode map = Json.MAPPER.readTree(json);
-    if (map == null || !map.isArray()) {
-      throw new IOException("qemu-img map printed no JSON array: " + abbreviate(json));
-    }
     List<long[]> extents = new ArrayList<>();
     long end = 0;
-    for (JsonNode e : map) {
-      long start = e.path("start").asLong(-1);
-      long length = e.path("length").asLong(-1);
-      if (start < end || length < 0) {
-        throw new IOException("qemu-img map printed an unexpected extent: " + e);
+    // A streaming parser: ObjectMapper would load most of jackson-databind for a list of numbers.
+    try (JsonParser p = Json.FACTORY.createParser(json)) {
+      if (p.nextToken() != JsonToken.START_ARRAY) {
+        throw new IOException("qemu-img map printed no JSON array: " + abbreviate(json));
       }
-      end = start + length;
-      if (!e.path("data").asBoolean(false) || start >= fileSize) {
-        continue;
+      while (p.nextToken() == JsonToken.START_OBJECT) {
+        long start = -1;
+        long length = -1;
+        boolean data = false;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String field = p.currentName();
+          JsonToken value = p.nextToken();
+          switch (field) {
+            case "start" -> start = p.getLongValue();
+            case "length" -> length = p.getLongValue();
+            case "data" -> data = value == JsonToken.VALUE_TRUE;
+            default -> p.skipChildren();
+          }
+        }
+        if (start < end || length < 0) {
+          throw new IOException("qemu-img map printed an unexpected extent at " + start);
+        }
+        end = start + length;
+        if (!data || start >= fileSize) {
+          continue;
+        }
+        long clipped = Math.min(length, fileSize - start);
+        long[] last = extents.isEmpty() ? null : extents.get(extents.size() - 1);
+        if (last != null && last[0] + last[1] == start) {
+          last[1] += clipped;
+        } else if (clipped > 0) {
+          extents.add(new long[] {start, clipped});
+        }
       }
-      long clipped = Math.min(length, fileSize - start);
-      long[] last = extents.isEmpty() ? null : extents.get(extents.size() - 1);
-      if (last != null && last[0] + last[1] == start) {
-        last[1] += clipped;
-      } else if (clipped > 0) {
-        extents.add(new long[] {start, clipped});
+      if (p.currentToken() != JsonToken.END_ARRAY) {
+        throw new IOException("qemu-img map printed unexpected JSON: " + abbreviate(json));
       }
     }
     return extents;
@@ -268,9 +280,9 @@ public final class ImagePackager {
     }
   }
 
-  /** Created on first use: loading Jackson takes a few hundred ms in a fresh JVM. */
+  /** Created on first use, not when the class loads. */
   private static final class Json {
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    static final JsonFactory FACTORY = new JsonFactory();
   }
 
   /** A qemu-img process. Its output goes to files: a chatty one cannot block on a full pipe. */
@@ -354,50 +366,13 @@ public final class ImagePackager {
     }
   }
 
-  /**
-   * Writes zstd's output to the file and hashes it on a thread of its own. With C1 only (the agent
-   * image's JVM flags) SHA-256 runs as plain Java, about as slow as zstd itself, so the two then
-   * share the cores instead of taking turns.
-   */
-  private static final class BackgroundSink extends OutputStream {
-    private static final byte[] END = new byte[0];
-
+  /** Writes to a channel and counts; closing it leaves the channel open for the fsync. */
+  private static final class ChannelOutput extends OutputStream {
     private final FileChannel channel;
-    private final MessageDigest sha = sha256();
-    // zstd hands over chunks of about 128 KiB: a few MiB of output may wait here.
-    private final BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(32);
-    private final Thread thread;
-    private volatile Throwable failure;
-    private boolean closed;
     long count;
 
-    BackgroundSink(FileChannel channel) {
+    ChannelOutput(FileChannel channel) {
       this.channel = channel;
-      this.thread = new Thread(this::drain, "image-packager-sink");
-      thread.setDaemon(true);
-      thread.start();
-    }
-
-    private void drain() {
-      try {
-        byte[] b;
-        while ((b = queue.take()) != END) {
-          if (failure != null) {
-            continue; // keep taking, so that the writer never blocks on a full queue
-          }
-          try {
-            ByteBuffer buf = ByteBuffer.wrap(b);
-            while (buf.hasRemaining()) {
-              channel.write(buf);
-            }
-            sha.update(b);
-          } catch (Throwable t) {
-            failure = t;
-          }
-        }
-      } catch (InterruptedException e) {
-        failure = e;
-      }
     }
 
     @Override
@@ -407,54 +382,11 @@ public final class ImagePackager {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-      check();
-      if (closed) {
-        throw new IOException("the archive's output is closed");
+      ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+      while (buf.hasRemaining()) {
+        channel.write(buf);
       }
-      put(Arrays.copyOfRange(b, off, off + len)); // zstd reuses its buffer
       count += len;
-    }
-
-    /** Waits until everything is written and hashed. */
-    @Override
-    public void close() throws IOException {
-      if (!closed) {
-        closed = true;
-        put(END);
-        try {
-          thread.join();
-        } catch (InterruptedException e) {
-          thread.interrupt();
-          Thread.currentThread().interrupt();
-          throw new InterruptedIOException("interrupted while writing the image archive");
-        }
-      }
-      check();
-    }
-
-    /** The sha256 of everything written; after {@link #close}. */
-    String digestHex() {
-      return HexFormat.of().formatHex(sha.digest());
-    }
-
-    private void put(byte[] b) throws IOException {
-      try {
-        queue.put(b);
-      } catch (InterruptedException e) {
-        thread.interrupt();
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted while writing the image archive");
-      }
-    }
-
-    private void check() throws IOException {
-      Throwable t = failure;
-      if (t instanceof IOException io) {
-        throw new IOException(io.getMessage(), io);
-      }
-      if (t != null) {
-        throw new IOException("writing the image archive failed: " + t, t);
-      }
     }
   }
 }

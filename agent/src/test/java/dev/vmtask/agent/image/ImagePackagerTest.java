@@ -152,27 +152,24 @@ class ImagePackagerTest {
   }
 
   @Test
-  void refusesAMachineDefinitionTheImporterWouldRefuse() {
+  void refusesWhatTheImporterWouldRefuseBeforeAnyWork() throws Exception {
+    Path disk = work.resolve("d.img");
+    try (RandomAccessFile f = new RandomAccessFile(disk.toFile(), "rw")) {
+      f.setLength(1 << 20);
+    }
+    Path out = Files.createDirectories(work.resolve("out"));
+    Path scratch = work.resolve("scratch");
+    byte[] tooLarge = new byte[(1 << 20) + 1];
     assertThatThrownBy(
-            () ->
-                ImagePackager.write(
-                    work.resolve("d.img"),
-                    "raw",
-                    "{\"version\": 1, \"memory\": 0}".getBytes(UTF_8),
-                    work.resolve("scratch"),
-                    work.resolve("x.tar.zst")))
+            () -> ImagePackager.write(disk, "raw", tooLarge, scratch, out.resolve("x.tar.zst")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("memory");
+        .hasMessage("machine.json is 1048577 bytes, larger than the importer's limit of 1048576");
     assertThatThrownBy(
-            () ->
-                ImagePackager.write(
-                    work.resolve("d.img"),
-                    "vmdk",
-                    MACHINE,
-                    work.resolve("scratch"),
-                    work.resolve("x.tar.zst")))
-        .isInstanceOf(IllegalArgumentException.class);
-    assertThat(Files.exists(work.resolve("x.tar.zst"))).isFalse();
+            () -> ImagePackager.write(disk, "vmdk", MACHINE, scratch, out.resolve("x.tar.zst")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("disk format must be qcow2 or raw, not 'vmdk'");
+    assertThat(listing(out)).isEmpty();
+    assertThat(listing(scratch)).isEmpty();
   }
 
   /**
