@@ -85,6 +85,9 @@ final class E2eEnvironment {
         "debug",
         "replicaCount",
         2,
+        // A missing Secret or claim fails a task after this (120 s by default).
+        "agent.missingInputGraceSeconds",
+        20,
         "nodeDaemon.kubeletRootDir",
         TestbedCluster.isExternal()
             ? "/var/lib/kubelet"

@@ -81,4 +81,23 @@ class TaskInputsE2E {
     assertThat(failed.getStatus().getMessage()).contains("/etc");
     assertThat(tasks.log(failed)).doesNotContain("should-not-run");
   }
+
+  @Test
+  void aMissingClaimFailsTheTaskWithTheSchedulersReason() {
+    tasks.create(
+        Manifests.task("noclaim", IMAGE, "echo should-not-run", 600)
+            + """
+              inputs:
+                - path: /root/tool.tar
+                  volume: {claimName: nowhere, subPath: tool.tar}
+            """);
+
+    VirtualMachineTask failed = tasks.awaitFinished("noclaim");
+
+    assertThat(failed.getStatus().getReason())
+        .as("%s", failed.getStatus())
+        .isEqualTo(TaskReason.InputFailed);
+    assertThat(failed.getStatus().getMessage())
+        .contains("persistentvolumeclaim \"nowhere\" not found");
+  }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.vmtask.api.task.TaskPhase;
+import dev.vmtask.api.task.TaskReason;
 import dev.vmtask.api.task.VirtualMachineTask;
 import dev.vmtask.testbed.Mode;
 import dev.vmtask.testbed.TestNamespace;
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A guest variable from a Secret: the guest command sees the value; the task, its pod and the pod's
- * log never hold it. A missing Secret holds the pod with the kubelet's reason in status.
+ * log never hold it. A missing Secret holds the pod with the kubelet's reason in status, then fails
+ * the task as InputFailed once the grace for missing inputs is up.
  */
 @Testbed(Mode.FULL)
 class TaskSecretEnvE2E {
@@ -72,7 +74,7 @@ class TaskSecretEnvE2E {
   }
 
   @Test
-  void aMissingSecretHoldsThePodWithTheKubeletsReason() {
+  void aMissingSecretHoldsThePodWithTheKubeletsReasonThenFailsTheTask() {
     tasks.create(
         Manifests.task("nosecret", IMAGE, "true", 600)
             + """
@@ -89,7 +91,11 @@ class TaskSecretEnvE2E {
                 () -> Tasks.condition(tasks.get("nosecret"), "Running"),
                 c -> "CreateContainerConfigError".equals(c.getReason()));
     assertThat(running.getMessage()).contains("secret \"absent\" not found");
-    tasks.delete("nosecret");
+    VirtualMachineTask failed = tasks.awaitFinished("nosecret");
+    assertThat(failed.getStatus().getReason()).isEqualTo(TaskReason.InputFailed);
+    assertThat(failed.getStatus().getMessage()).contains("secret \"absent\" not found");
+    assertThat(failed.getStatus().getAttempts()).as("InputFailed is not retried").isEqualTo(1);
+    assertThat(tasks.pod(failed)).as("the held pod is deleted").isEmpty();
   }
 
   private static String sha256(String s) throws Exception {

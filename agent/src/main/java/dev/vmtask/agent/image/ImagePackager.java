@@ -84,42 +84,38 @@ public final class ImagePackager {
     // and concurrent packagers may share scratch.
     Path work = Files.createTempDirectory(scratch.toAbsolutePath(), "package-");
     Path tmp = outDir.resolve("." + out.getFileName() + "." + UUID.randomUUID() + ".tmp");
-    QemuImg convert = null;
     boolean moved = false;
     boolean published = false;
     try {
-      convert =
-          QemuImg.start(
-              work,
-              CONVERT_TIMEOUT_SECONDS,
-              "convert",
-              "-q",
-              "-f",
-              diskFormat,
-              "-O",
-              "raw",
-              // Absolute: a name with ':' is then never a protocol, nor one with '-' an option.
-              disk.toAbsolutePath().toString(),
-              ImageLayout.DISK);
-      convert.await();
+      qemuImg(
+          work,
+          CONVERT_TIMEOUT_SECONDS,
+          "convert",
+          "-q",
+          "-f",
+          diskFormat,
+          "-O",
+          "raw",
+          // Absolute: a name with ':' is then never a protocol, nor one with '-' an option.
+          disk.toAbsolutePath().toString(),
+          ImageLayout.DISK);
       Path raw = work.resolve(ImageLayout.DISK);
       long virtual = Files.size(raw);
       List<long[]> extents = withoutZeroFirstBlock(raw, dataExtents(work, virtual));
-      QemuImg.start(
-              work,
-              QUICK_TIMEOUT_SECONDS,
-              "create",
-              "-q",
-              "-f",
-              "qcow2",
-              "-F",
-              "raw",
-              "-b",
-              ImageLayout.DISK,
-              "-o",
-              "lazy_refcounts=on",
-              ImageLayout.LAYER)
-          .await();
+      qemuImg(
+          work,
+          QUICK_TIMEOUT_SECONDS,
+          "create",
+          "-q",
+          "-f",
+          "qcow2",
+          "-F",
+          "raw",
+          "-b",
+          ImageLayout.DISK,
+          "-o",
+          "lazy_refcounts=on",
+          ImageLayout.LAYER);
       MessageDigest sha = sha256();
       long size;
       try (FileChannel file =
@@ -148,9 +144,6 @@ public final class ImagePackager {
       long data = extents.stream().mapToLong(e -> e[1]).sum();
       return new Packaged(out, size, HexFormat.of().formatHex(sha.digest()), virtual, data);
     } finally {
-      if (convert != null) {
-        convert.kill();
-      }
       if (!published) {
         Files.deleteIfExists(moved ? out : tmp);
       }
@@ -174,9 +167,7 @@ public final class ImagePackager {
    */
   static List<long[]> dataExtents(Path work, long fileSize) throws IOException {
     byte[] json =
-        QemuImg.start(
-                work, QUICK_TIMEOUT_SECONDS, "map", "--output=json", "-f", "raw", ImageLayout.DISK)
-            .await();
+        qemuImg(work, QUICK_TIMEOUT_SECONDS, "map", "--output=json", "-f", "raw", ImageLayout.DISK);
     List<long[]> extents = new ArrayList<>();
     long end = 0;
     // A streaming parser: ObjectMapper would load most of jackson-databind for a list of numbers.
@@ -285,78 +276,50 @@ public final class ImagePackager {
     static final JsonFactory FACTORY = new JsonFactory();
   }
 
-  /** A qemu-img process. Its output goes to files: a chatty one cannot block on a full pipe. */
-  private static final class QemuImg {
-    private final String command;
-    private final long timeoutSeconds;
-    private final Process process;
-    private final Path stdout;
-    private final Path stderr;
-
-    private QemuImg(
-        String command, long timeoutSeconds, Process process, Path stdout, Path stderr) {
-      this.command = command;
-      this.timeoutSeconds = timeoutSeconds;
-      this.process = process;
-      this.stdout = stdout;
-      this.stderr = stderr;
-    }
-
-    /** Starts qemu-img in {@code dir}. */
-    static QemuImg start(Path dir, long timeoutSeconds, String... args) throws IOException {
-      List<String> cmd = new ArrayList<>();
-      cmd.add("qemu-img");
-      cmd.addAll(List.of(args));
-      Path stdout = Files.createTempFile(dir, ".qemu-img-", ".out");
-      Path stderr = Files.createTempFile(dir, ".qemu-img-", ".err");
+  /**
+   * Runs qemu-img in {@code dir}: its standard output, or an exception with its standard error.
+   * Output goes to files, not pipes, so a chatty qemu-img cannot block on a full pipe.
+   */
+  private static byte[] qemuImg(Path dir, long timeoutSeconds, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add("qemu-img");
+    cmd.addAll(List.of(args));
+    String what = "qemu-img " + args[0];
+    Path stdout = Files.createTempFile(dir, ".qemu-img-", ".out");
+    Path stderr = Files.createTempFile(dir, ".qemu-img-", ".err");
+    Process p = null;
+    try {
       try {
-        Process p =
+        p =
             new ProcessBuilder(cmd)
                 .directory(dir.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(stdout.toFile())
                 .redirectError(stderr.toFile())
                 .start();
-        return new QemuImg(args[0], timeoutSeconds, p, stdout, stderr);
       } catch (IOException e) {
-        Files.deleteIfExists(stdout);
-        Files.deleteIfExists(stderr);
         throw new IOException("cannot run qemu-img (is it installed?): " + e.getMessage(), e);
       }
-    }
-
-    /** Waits for it: its standard output, or an exception with its standard error. */
-    byte[] await() throws IOException {
-      try {
-        if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-          throw new IOException(
-              "qemu-img " + command + " did not finish in " + timeoutSeconds + " s");
-        }
-        if (process.exitValue() != 0) {
-          throw new IOException(
-              "qemu-img "
-                  + command
-                  + " failed (exit "
-                  + process.exitValue()
-                  + "): "
-                  + abbreviate(Files.readAllBytes(stderr)));
-        }
-        return Files.readAllBytes(stdout);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("interrupted while running qemu-img " + command);
-      } finally {
-        kill();
+      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+        throw new IOException(what + " did not finish in " + timeoutSeconds + " s");
       }
-    }
-
-    /** Ends it if it still runs and removes its output files; may be called again. */
-    void kill() throws IOException {
-      if (process.isAlive()) {
-        process.destroyForcibly();
+      if (p.exitValue() != 0) {
+        throw new IOException(
+            what
+                + " failed (exit "
+                + p.exitValue()
+                + "): "
+                + abbreviate(Files.readAllBytes(stderr)));
+      }
+      return Files.readAllBytes(stdout);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while running " + what);
+    } finally {
+      if (p != null && p.isAlive()) {
+        p.destroyForcibly();
         try {
-          // It must be gone before its directory is deleted.
-          process.waitFor(10, TimeUnit.SECONDS);
+          p.waitFor(10, TimeUnit.SECONDS); // gone before its directory is deleted
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }

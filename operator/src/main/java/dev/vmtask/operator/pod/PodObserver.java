@@ -117,6 +117,15 @@ public final class PodObserver {
   }
 
   /** The attempt whose pod disappeared before it finished: its node, or someone, took it. */
+  /** The attempt's pod waited too long for a Secret, ConfigMap or claim that does not exist. */
+  public static PodObservation.Outcome missingInput(String podName, String why, long waited) {
+    return derived(
+        AGENT_FAILURE_EXIT,
+        TaskReason.InputFailed,
+        "pod " + podName + " " + why + " (waited " + waited + " s for it)",
+        null);
+  }
+
   public static PodObservation.Outcome vanished(String podName) {
     return derived(
         AGENT_FAILURE_EXIT,

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Why a pod that has not started its agent is still waiting, in the words of whoever holds it up:
@@ -39,7 +40,20 @@ public final class PodWaiting {
    * A reason fit for a condition (CamelCase), and a message that follows the pod's name in a status
    * ("pod x-1 cannot be scheduled yet: ...").
    */
-  public record Waiting(String reason, String message, boolean problem) {}
+  public record Waiting(String reason, String message, boolean problem) {
+    /**
+     * The pod waits for a Secret, ConfigMap or claim that does not exist (or a key it lacks): the
+     * words of the kubelet and the scheduler, which name the object.
+     */
+    public boolean missingInput() {
+      return MISSING_INPUT.matcher(message).find();
+    }
+  }
+
+  private static final Pattern MISSING_INPUT =
+      Pattern.compile(
+          "(secret|configmap|persistentvolumeclaim) \"[^\"]+\" not found"
+              + "|couldn't find key \\S+ in (Secret|ConfigMap)");
 
   /**
    * Why {@code pod} waits, or empty when nothing holds it up beyond the usual start. {@code events}

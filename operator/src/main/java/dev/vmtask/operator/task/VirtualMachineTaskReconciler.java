@@ -163,11 +163,19 @@ public class VirtualMachineTaskReconciler implements Reconciler<VirtualMachineTa
       next.startedIn(PodObserver.startMillis(pod));
       return recheck;
     }
-    next.observed(
-        seen,
-        PodWaiting.of(pod, context.getSecondaryResources(Event.class)),
-        task.getSpec().getKeepFailedVMSeconds());
-    return null;
+    var waiting = PodWaiting.of(pod, context.getSecondaryResources(Event.class));
+    Duration grace = Duration.ofSeconds(config.missingInputGraceSeconds());
+    var left = MissingInputs.graceLeft(pod, waiting, grace, clock.instant());
+    if (left.isPresent() && (left.get().isNegative() || left.get().isZero())) {
+      context.getClient().resource(pod).delete();
+      return ended(
+          task,
+          PodObserver.missingInput(
+              pod.getMetadata().getName(), waiting.get().message(), grace.toSeconds()),
+          next);
+    }
+    next.observed(seen, waiting, task.getSpec().getKeepFailedVMSeconds());
+    return left.orElse(null);
   }
 
   /** Succeed, fail for good, or schedule the next attempt after its backoff. */

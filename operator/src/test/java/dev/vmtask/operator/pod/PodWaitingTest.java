@@ -14,6 +14,30 @@ class PodWaitingTest {
       "MountVolume.SetUp failed for volume \"image\" : rpc error: code = Unavailable desc = ";
 
   @Test
+  void missingSecretsConfigMapsAndClaimsAreMissingInputsOtherWaitsAreNot() {
+    assertThat(waiting("CreateContainerConfigError: secret \"absent\" not found").missingInput())
+        .isTrue();
+    assertThat(waiting("couldn't find key token in Secret ns/creds").missingInput()).isTrue();
+    assertThat(waiting("cannot mount a volume yet: configmap \"inputs\" not found").missingInput())
+        .isTrue();
+    assertThat(
+            waiting(
+                    "cannot be scheduled yet: 0/1 nodes are available: persistentvolumeclaim"
+                        + " \"nowhere\" not found.")
+                .missingInput())
+        .isTrue();
+    assertThat(
+            waiting("cannot be scheduled yet: 0/1 nodes are available: Insufficient cpu")
+                .missingInput())
+        .isFalse();
+    assertThat(waiting("ErrImagePull: image \"x\" not found").missingInput()).isFalse();
+  }
+
+  private static PodWaiting.Waiting waiting(String message) {
+    return new PodWaiting.Waiting("R", message, true);
+  }
+
+  @Test
   void theSchedulersReasonExplainsAnUnscheduledPod() {
     Pod pod =
         new PodBuilder(pod(null, null))
