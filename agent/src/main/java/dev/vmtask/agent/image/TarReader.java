@@ -105,6 +105,9 @@ final class TarReader {
 
   /** Reads up to {@code len} bytes of the current member's data; -1 at its end. */
   int read(byte[] b, int off, int len) throws IOException {
+    if (len == 0) {
+      return 0; // InputStream's contract; readNBytes asks for 0 bytes at a buffer's end
+    }
     if (remaining == 0) {
       return -1;
     }

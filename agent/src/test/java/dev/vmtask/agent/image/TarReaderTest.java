@@ -10,7 +10,10 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 
-/** PAX sparse 0.0 and 0.1 maps (GNU tar writes 1.0 and old GNU; those are in ImageCacheTest). */
+/**
+ * PAX sparse 0.0 and 0.1 maps (GNU tar writes 1.0 and old GNU; those are in ImageCacheTest), and
+ * members read through the InputStream contract.
+ */
 class TarReaderTest {
 
   /** A tar: a PAX header member with {@code records}, then {@code name} holding {@code data}. */
@@ -39,6 +42,20 @@ class TarReaderTest {
       len = body.length() + Integer.toString(len).length();
     }
     return len + body;
+  }
+
+  @Test
+  void aMemberLargerThanOneBufferReadsWholeWithReadNBytes() throws Exception {
+    byte[] data = new byte[20_000];
+    new java.util.Random(3).nextBytes(data);
+    TarReader reader =
+        new TarReader(new ByteArrayInputStream(tar(record("path", "big"), "x", data)), 1 << 20);
+
+    TarReader.Member m = reader.next();
+
+    assertThat(m.name()).isEqualTo("big");
+    assertThat(reader.data().readNBytes(data.length)).isEqualTo(data);
+    assertThat(reader.data().read(new byte[1], 0, 0)).isZero();
   }
 
   @Test
