@@ -170,8 +170,9 @@ class ChartTest {
             });
     assertThat(grants(rules, "vmtask.dev", "virtualmachinetasks"))
         .containsExactlyInAnyOrder("get", "list", "watch", "delete");
+    // create and patch: a task's output.image, published by server-side apply
     assertThat(grants(rules, "vmtask.dev", "vmimages"))
-        .containsExactlyInAnyOrder("get", "list", "watch");
+        .containsExactlyInAnyOrder("get", "list", "watch", "create", "patch");
     assertThat(grants(rules, "vmtask.dev", "virtualmachinetasks/status")).containsExactly("patch");
     assertThat(grants(rules, "vmtask.dev", "vmimages/status")).containsExactly("patch");
     // blockOwnerDeletion on owned pods, under OwnerReferencesPermissionEnforcement
@@ -420,6 +421,35 @@ class ChartTest {
                 .getSpec()
                 .getPolicyName())
         .isEqualTo(RELEASE + "-image-secrets");
+  }
+
+  @Test
+  void aPolicyRefusesTasksPublishingAnImageTheirAuthorMayNotCreate() {
+    RenderedChart chart = render(Map.of());
+    ValidatingAdmissionPolicy policy =
+        chart.named(ValidatingAdmissionPolicy.class, RELEASE + "-task-output");
+    assertThat(policy.getSpec().getFailurePolicy()).isEqualTo("Fail");
+    assertThat(policy.getSpec().getMatchConstraints().getResourceRules())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.getResources()).containsExactly("virtualmachinetasks");
+              assertThat(r.getOperations()).containsExactly("CREATE");
+            });
+    assertThat(policy.getSpec().getValidations())
+        .singleElement()
+        .satisfies(
+            v ->
+                assertThat(v.getExpression())
+                    .contains("resource('vmimages')")
+                    .contains("check('create')")
+                    .contains("check('patch')"));
+    assertThat(
+            chart
+                .named(ValidatingAdmissionPolicyBinding.class, RELEASE + "-task-output")
+                .getSpec()
+                .getValidationActions())
+        .containsExactly("Deny");
   }
 
   @Test

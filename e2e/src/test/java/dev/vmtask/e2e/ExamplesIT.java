@@ -80,7 +80,12 @@ class ExamplesIT {
             "task-ci-job.yaml: ConfigMap/ci-job",
             "task-ci-job.yaml: Secret/ci-token",
             "task-ci-job.yaml: VirtualMachineTask/ci-job",
-            "nightly-cronjob.yaml: Role/nightly-vm-tests");
+            "nightly-cronjob.yaml: Role/nightly-vm-tests",
+            "image-build.yaml: PersistentVolumeClaim/images",
+            "image-build.yaml: VirtualMachineTask/build-toolchain",
+            "image-build.yaml: VirtualMachineTask/use-toolchain",
+            "image-from-iso.yaml: VMImage/installer",
+            "image-from-iso.yaml: VirtualMachineTask/install-system");
     assertThat(accepted)
         .as("the CronJob's task, named by generateName")
         .anyMatch(a -> a.startsWith("nightly-cronjob.yaml: VirtualMachineTask/nightly-"));
@@ -112,7 +117,9 @@ class ExamplesIT {
   private static String filled(Path example) throws IOException {
     return Files.readString(example)
         .replace("${VMTASK_IMAGE_URL}", URL)
-        .replace("${VMTASK_IMAGE_SHA256}", SHA256);
+        .replace("${VMTASK_IMAGE_SHA256}", SHA256)
+        .replace("${VMTASK_ISO_URL}", URL.replace(".tar.zst", ".iso"))
+        .replace("${VMTASK_ISO_SHA256}", SHA256);
   }
 
   private static List<HasMetadata> load(KubernetesClient client, String yaml) {
