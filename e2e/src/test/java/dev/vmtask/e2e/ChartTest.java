@@ -75,6 +75,8 @@ class ChartTest {
             "ValidatingAdmissionPolicyBinding",
             "ValidatingAdmissionPolicy",
             "ValidatingAdmissionPolicyBinding",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
             "ClusterRole",
             "ClusterRole");
     assertThat(chart.objects())

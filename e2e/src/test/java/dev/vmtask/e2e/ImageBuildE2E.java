@@ -1,6 +1,7 @@
 package dev.vmtask.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.vmtask.api.image.ImagePhase;
@@ -12,7 +13,12 @@ import dev.vmtask.api.task.VirtualMachineTask;
 import dev.vmtask.testbed.Mode;
 import dev.vmtask.testbed.TestNamespace;
 import dev.vmtask.testbed.Testbed;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -130,6 +136,65 @@ class ImageBuildE2E {
     Path archive = claim.root().resolve(output.getPath());
     assertThat(output.getSha256()).isEqualTo(Digests.sha256(archive));
     assertThat(firstBytesOfDisk(archive, INSTALLED.length())).isEqualTo(INSTALLED);
+  }
+
+  @Test
+  void onlyAuthorsWhoMayCreateImagesMayPublishOne(
+      KubernetesClient client, TestNamespace namespace) {
+    E2eEnvironment.get(client); // the chart, with its admission policies
+    String ns = namespace.name();
+    client
+        .rbac()
+        .roles()
+        .inNamespace(ns)
+        .resource(
+            new RoleBuilder()
+                .withNewMetadata()
+                .withName("task-author")
+                .endMetadata()
+                .addNewRule()
+                .withApiGroups("vmtask.dev")
+                .withResources("virtualmachinetasks")
+                .withVerbs("create", "get")
+                .endRule()
+                .build())
+        .create();
+    client
+        .rbac()
+        .roleBindings()
+        .inNamespace(ns)
+        .resource(
+            new RoleBindingBuilder()
+                .withNewMetadata()
+                .withName("task-author")
+                .endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "Role", "task-author")
+                .addNewSubject()
+                .withKind("User")
+                .withName("task-author")
+                .endSubject()
+                .build())
+        .create();
+    String publishing =
+        Manifests.taskWithOutput("publish", "guest", "true", "builds", "ci", "someone-elses");
+    String plain = Manifests.task("plain", "guest", "true", 60);
+
+    try (KubernetesClient author =
+        new KubernetesClientBuilder()
+            .withConfig(
+                new ConfigBuilder(client.getConfiguration())
+                    .withImpersonateUsername("task-author")
+                    .build())
+            .build()) {
+      Tasks asAuthor = new Tasks(author, ns);
+      assertThatThrownBy(() -> asAuthor.create(publishing))
+          .isInstanceOf(KubernetesClientException.class)
+          .hasMessageContaining("task-author may not create or patch VMImage someone-elses");
+      assertThat(asAuthor.create(plain).getMetadata().getName()).isEqualTo("plain");
+    }
+    // The same task from someone who may create images is accepted.
+    assertThat(new Tasks(client, ns).create(publishing).getMetadata().getName())
+        .isEqualTo("publish");
   }
 
   /** The start of disk.img in the archive, as GNU tar and zstd read it. */
