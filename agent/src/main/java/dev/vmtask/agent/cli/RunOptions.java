@@ -121,6 +121,9 @@ record RunOptions(TaskSpec task, Path cacheDir, Duration bootTimeout) {
       if (image != null && blankDiskGiB > 0) {
         throw new UsageException("IMAGE and --blank-disk exclude each other");
       }
+      if (blankDiskGiB > 0 && cdroms.isEmpty()) {
+        throw new UsageException("--blank-disk needs a --cdrom to boot from");
+      }
       if (screenshotWhen != null && screenshotDir == null) {
         throw new UsageException("--screenshot-when needs --screenshot DIR");
       }

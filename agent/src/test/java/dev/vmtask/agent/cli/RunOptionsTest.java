@@ -89,11 +89,65 @@ class RunOptionsTest {
   }
 
   @Test
+  void outputBlankDiskAndCdroms() throws Exception {
+    RunOptions o =
+        RunOptions.parse(
+            List.of(
+                "--blank-disk",
+                "4",
+                "--cdrom",
+                "a.iso",
+                "--cdrom",
+                "/b.iso",
+                "--output",
+                "out/img.tar.zst",
+                "--",
+                "x"),
+            Map.of());
+
+    assertThat(o.task().image()).isNull();
+    assertThat(o.task().media().blankDiskBytes()).isEqualTo(4L << 30);
+    assertThat(o.task().media().cdroms())
+        .extracting(c -> c.source().format())
+        .containsExactly(ImageFormat.ISO, ImageFormat.ISO);
+    assertThat(o.task().media().cdroms().get(1).source().url().getPath()).isEqualTo("/b.iso");
+    assertThat(o.task().output().file()).isEqualTo(Path.of("out/img.tar.zst").toAbsolutePath());
+    assertThat(RunOptions.parse(List.of("i", "--", "x"), Map.of()).task().output()).isNull();
+  }
+
+  @Test
+  void blankDiskAndCdromsAreChecked() {
+    assertThatThrownBy(
+            () -> RunOptions.parse(List.of("--blank-disk", "4", "i", "--", "x"), Map.of()))
+        .hasMessageContaining("IMAGE and --blank-disk exclude each other");
+    assertThatThrownBy(
+            () ->
+                RunOptions.parse(
+                    List.of(
+                        "--blank-disk",
+                        "4",
+                        "--cdrom",
+                        "a",
+                        "--cdrom",
+                        "b",
+                        "--cdrom",
+                        "c",
+                        "--",
+                        "x"),
+                    Map.of()))
+        .hasMessageContaining("at most 2 cdroms, got 3");
+    assertThatThrownBy(() -> RunOptions.parse(List.of("--blank-disk", "0", "--", "x"), Map.of()))
+        .hasMessageContaining("--blank-disk wants a positive integer, got 0");
+    assertThatThrownBy(() -> RunOptions.parse(List.of("--blank-disk", "2", "--", "x"), Map.of()))
+        .hasMessageContaining("--blank-disk needs a --cdrom to boot from");
+  }
+
+  @Test
   void reportsWhatIsWrong() {
     assertThatThrownBy(() -> RunOptions.parse(List.of("img"), Map.of()))
         .hasMessageContaining("COMMAND is missing");
     assertThatThrownBy(() -> RunOptions.parse(List.of("--", "true"), Map.of()))
-        .hasMessageContaining("IMAGE is missing");
+        .hasMessageContaining("IMAGE is missing (or --blank-disk GIB)");
     assertThatThrownBy(() -> RunOptions.parse(List.of("--cpus", "0", "i", "--", "x"), Map.of()))
         .hasMessageContaining("--cpus wants a positive integer, got 0");
     assertThatThrownBy(() -> RunOptions.parse(List.of("--accel", "hvf", "i", "--", "x"), Map.of()))

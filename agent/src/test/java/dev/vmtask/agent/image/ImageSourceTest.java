@@ -26,7 +26,7 @@ class ImageSourceTest {
     assertThatThrownBy(() -> new ImageSource(URI.create("https://x/i"), "abc", null, null))
         .hasMessage("image sha256 must be 64 hex digits, got 'abc'");
     assertThatThrownBy(() -> ImageFormat.parse("vmdk"))
-        .hasMessage("unknown image format 'vmdk' (expected tar.zst, qcow2, raw or auto)");
+        .hasMessage("unknown image format 'vmdk' (expected tar.zst, qcow2, raw, iso or auto)");
   }
 
   @Test

@@ -47,6 +47,7 @@ public final class DevicePluginServer implements AutoCloseable {
   static final String KUBELET_SOCKET = "kubelet.sock";
   static final Duration CHECK_PERIOD = Duration.ofSeconds(2);
   static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(30);
+  static final Duration FIRST_RETRY_DELAY = Duration.ofMillis(250);
   private static final Duration REGISTER_DEADLINE = Duration.ofSeconds(10);
   private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(5);
   private static final Logger LOG = LoggerFactory.getLogger(DevicePluginServer.class);
@@ -258,13 +259,16 @@ public final class DevicePluginServer implements AutoCloseable {
       if (closed.get()) {
         return;
       }
-      // The same kubelet socket again: back off. A new one (a new kubelet): from the start.
+      // The same kubelet socket again: back off. A new one (a new kubelet): from the start, soon,
+      // since a starting kubelet's socket exists a moment before it accepts connections.
       retryDelay =
           kubelet.equals(refusedBy)
               ? min(retryDelay.multipliedBy(2), MAX_RETRY_DELAY)
-              : checkPeriod;
+              : min(checkPeriod, FIRST_RETRY_DELAY);
       refusedBy = kubelet;
       nextAttemptNanos = System.nanoTime() + retryDelay.toNanos();
+      // No directory event may come: the retry does not wait for the periodic check either.
+      checks.schedule(this::check, retryDelay.toMillis() + 1, TimeUnit.MILLISECONDS);
       problems.warn(
           "registration with the kubelet failed ("
               + e.getStatus().getCode()
