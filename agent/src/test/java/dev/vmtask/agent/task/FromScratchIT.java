@@ -50,23 +50,7 @@ class FromScratchIT {
             List.of(
                 new BootMedia.Cdrom(
                     ImageSource.ofFile(GuestTestImage.cdrom(), null, ImageFormat.ISO), null)));
-    TaskSpec task =
-        new TaskSpec(
-            base.name(),
-            null,
-            null,
-            base.machine(),
-            base.command(),
-            base.maxRunTime(),
-            base.artifacts(),
-            false,
-            Acceleration.TCG,
-            base.screenshot(),
-            base.guestAgent(),
-            false,
-            Duration.ZERO,
-            new OutputRequest(archive),
-            media);
+    TaskSpec task = TaskRunnerFixture.booting(base, null, media, new OutputRequest(archive));
 
     Outcome o = fixture.runner(Duration.ofMinutes(3)).run(task);
 
@@ -94,26 +78,15 @@ class FromScratchIT {
         TaskRunnerFixture.task(
             null, "true", Duration.ofMinutes(1), false, Acceleration.TCG, List.of(), null);
     TaskSpec task =
-        new TaskSpec(
-            base.name(),
-            null,
-            null,
-            base.machine(),
-            base.command(),
-            base.maxRunTime(),
-            base.artifacts(),
-            false,
-            Acceleration.TCG,
-            null,
-            base.guestAgent(),
-            false,
-            Duration.ZERO,
+        TaskRunnerFixture.booting(
+            base,
             null,
             new BootMedia(
                 64L << 20,
                 List.of(
                     new BootMedia.Cdrom(
-                        ImageSource.ofFile(GuestTestImage.qcow2(), null, ImageFormat.ISO), null))));
+                        ImageSource.ofFile(GuestTestImage.qcow2(), null, ImageFormat.ISO), null))),
+            null);
 
     Outcome o = fixture.runner(Duration.ofMinutes(1)).run(task);
 

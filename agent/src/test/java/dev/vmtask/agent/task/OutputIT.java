@@ -85,22 +85,7 @@ class OutputIT {
   }
 
   private static TaskSpec withOutput(TaskSpec t, Path archive) {
-    return new TaskSpec(
-        t.name(),
-        t.image(),
-        t.imageMachine(),
-        t.machine(),
-        t.command(),
-        t.maxRunTime(),
-        t.artifacts(),
-        t.outbound(),
-        t.acceleration(),
-        t.screenshot(),
-        t.guestAgent(),
-        t.kvmDevice(),
-        t.keepFailedVm(),
-        new OutputRequest(archive),
-        t.media());
+    return TaskRunnerFixture.booting(t, t.image(), t.media(), new OutputRequest(archive));
   }
 
   private static List<String> siblings(Path file) throws Exception {

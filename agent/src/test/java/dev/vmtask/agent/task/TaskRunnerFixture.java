@@ -167,6 +167,29 @@ final class TaskRunnerFixture {
         BootMedia.NONE);
   }
 
+  /**
+   * {@code t} booting {@code image} (null: a blank disk) with {@code media}, packaging its disk to
+   * {@code output} (null: not).
+   */
+  static TaskSpec booting(TaskSpec t, ImageSource image, BootMedia media, OutputRequest output) {
+    return new TaskSpec(
+        t.name(),
+        image,
+        t.imageMachine(),
+        t.machine(),
+        t.command(),
+        t.maxRunTime(),
+        t.artifacts(),
+        t.outbound(),
+        t.acceleration(),
+        t.screenshot(),
+        t.guestAgent(),
+        t.kvmDevice(),
+        t.keepFailedVm(),
+        output,
+        media);
+  }
+
   /** The packaged test image (tar.zst), imported into the cache on first use. */
   static ImageSource archive() {
     return ImageSource.ofFile(GuestTestImage.archive(), null, ImageFormat.TAR_ZST);

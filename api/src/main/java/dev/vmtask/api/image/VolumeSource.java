@@ -3,6 +3,7 @@ package dev.vmtask.api.image;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import dev.vmtask.api.task.ArtifactVolume;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -20,9 +21,7 @@ public class VolumeSource {
   @Required
   @Size(min = 1, max = 1024)
   @ValidationRule(
-      value =
-          "!self.startsWith('/') && self != '..' && !self.startsWith('../')"
-              + " && !self.endsWith('/..') && !self.contains('/../') && !self.endsWith('/')",
+      value = ArtifactVolume.RELATIVE_SUB_PATH + " && !self.endsWith('/')",
       message = "path must be a relative file path without '..'")
   private String path;
 

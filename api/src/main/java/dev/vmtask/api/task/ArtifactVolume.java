@@ -11,8 +11,8 @@ import io.fabric8.generator.annotation.ValidationRule;
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ArtifactVolume {
-  /** CEL: a claim's subPath stays inside the claim (also for inputs). */
-  static final String RELATIVE_SUB_PATH =
+  /** CEL: a claim's subPath stays inside the claim (also for inputs and image files). */
+  public static final String RELATIVE_SUB_PATH =
       "!self.startsWith('/') && self != '..' && !self.startsWith('../')"
           + " && !self.endsWith('/..') && !self.contains('/../')";
 
