@@ -95,7 +95,9 @@ class TaskSecretEnvE2E {
     assertThat(failed.getStatus().getReason()).isEqualTo(TaskReason.InputFailed);
     assertThat(failed.getStatus().getMessage()).contains("secret \"absent\" not found");
     assertThat(failed.getStatus().getAttempts()).as("InputFailed is not retried").isEqualTo(1);
-    assertThat(tasks.pod(failed)).as("the held pod is deleted").isEmpty();
+    assertThat(tasks.pod(failed))
+        .as("the held pod is deleted (gone, or terminating)")
+        .allSatisfy(p -> assertThat(p.getMetadata().getDeletionTimestamp()).isNotNull());
   }
 
   private static String sha256(String s) throws Exception {
