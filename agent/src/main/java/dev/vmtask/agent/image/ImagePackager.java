@@ -117,26 +117,25 @@ public final class ImagePackager {
           "lazy_refcounts=on",
           ImageLayout.LAYER);
       MessageDigest sha = sha256();
-      long size;
-      try (FileChannel file =
-          FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        ChannelOutput sink = new ChannelOutput(file);
-        try (ZstdOutputStreamNoFinalizer zstd =
-                new ZstdOutputStreamNoFinalizer(new DigestOutputStream(sink, sha), LEVEL);
-            FileChannel rawIn = FileChannel.open(raw, StandardOpenOption.READ);
-            FileChannel layerIn =
-                FileChannel.open(work.resolve(ImageLayout.LAYER), StandardOpenOption.READ)) {
-          zstd.setChecksum(true); // as the zstd command writes, so a corrupt copy fails to unpack
-          zstd.setWorkers(workers());
-          TarWriter tar = new TarWriter(zstd, new byte[BUFFER]);
-          tar.writeSparse(ImageLayout.DISK, rawIn, virtual, extents);
-          tar.writeFile(ImageLayout.LAYER, layerIn, layerIn.size());
-          tar.writeFile(ImageLayout.MACHINE, machineJson);
-          tar.finish();
-        }
-        file.force(true);
-        size = sink.count;
+      try (OutputStream sink = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW);
+          ZstdOutputStreamNoFinalizer zstd =
+              new ZstdOutputStreamNoFinalizer(new DigestOutputStream(sink, sha), LEVEL);
+          FileChannel rawIn = FileChannel.open(raw, StandardOpenOption.READ);
+          FileChannel layerIn =
+              FileChannel.open(work.resolve(ImageLayout.LAYER), StandardOpenOption.READ)) {
+        zstd.setChecksum(true); // as the zstd command writes, so a corrupt copy fails to unpack
+        zstd.setWorkers(workers());
+        TarWriter tar = new TarWriter(zstd, new byte[BUFFER]);
+        tar.writeSparse(ImageLayout.DISK, rawIn, virtual, extents);
+        tar.writeFile(ImageLayout.LAYER, layerIn, layerIn.size());
+        tar.writeFile(ImageLayout.MACHINE, machineJson);
+        tar.finish();
       }
+      // fsync flushes the file's data whichever descriptor asks.
+      try (FileChannel written = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        written.force(true);
+      }
+      long size = Files.size(tmp);
       Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
       moved = true;
       fsyncDirectory(outDir);
@@ -326,30 +325,6 @@ public final class ImagePackager {
       }
       Files.deleteIfExists(stdout);
       Files.deleteIfExists(stderr);
-    }
-  }
-
-  /** Writes to a channel and counts; closing it leaves the channel open for the fsync. */
-  private static final class ChannelOutput extends OutputStream {
-    private final FileChannel channel;
-    long count;
-
-    ChannelOutput(FileChannel channel) {
-      this.channel = channel;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-      while (buf.hasRemaining()) {
-        channel.write(buf);
-      }
-      count += len;
     }
   }
 }
