@@ -166,6 +166,7 @@ class ImageCacheTest {
       // a is the least recently used but pinned: b goes.
       assertThat(cached(cache)).containsExactlyInAnyOrder(a.sha256(), c.sha256());
       assertThat(Files.exists(inUse.baseDisk())).isTrue();
+      Thread.sleep(20); // uses are compared in milliseconds: a's release must come after c's
     }
     // Releasing a counts as its last use, so c is now the least recently used.
     Thread.sleep(20);
