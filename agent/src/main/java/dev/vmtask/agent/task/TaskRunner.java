@@ -8,6 +8,7 @@ import dev.vmtask.agent.image.ImageFetchException;
 import dev.vmtask.agent.image.ImageFormat;
 import dev.vmtask.agent.image.ImageLease;
 import dev.vmtask.agent.image.ImagePackager;
+import dev.vmtask.agent.image.ImageProgress;
 import dev.vmtask.agent.image.ImageRejectedException;
 import dev.vmtask.agent.image.ImageSource;
 import dev.vmtask.agent.image.MountedImage;
@@ -171,11 +172,7 @@ public final class TaskRunner {
       throws IOException, ImageRejectedException {
     List<Path> files = new ArrayList<>();
     for (BootMedia.Cdrom cdrom : media.cdroms()) {
-      ImageLease lease =
-          cdrom.mounted() != null
-              ? MountedImage.open(cdrom.mounted())
-              : ImageCache.open(settings.cacheDir(), settings.cacheMaxBytes())
-                  .acquire(cdrom.source(), p -> {});
+      ImageLease lease = lease(cdrom.source(), cdrom.mounted(), p -> {});
       leases.add(lease);
       if (lease.format() != ImageFormat.ISO) {
         throw new ImageRejectedException(
@@ -201,28 +198,32 @@ public final class TaskRunner {
 
   private ImageLease acquire(ImageSource image, RunReport report)
       throws IOException, ImageRejectedException {
-    if (settings.imageDir() != null) {
-      ImageLease mounted = MountedImage.open(settings.imageDir());
-      report.imageReady(
-          new Outcome.ImageInfo(
-              mounted.digest(), mounted.sizeBytes(), mounted.virtualSizeBytes(), true));
-      return mounted;
-    }
-    ImageCache cache = ImageCache.open(settings.cacheDir(), settings.cacheMaxBytes());
     int[] lastPercent = {-1};
     ImageLease lease =
-        cache.acquire(
+        lease(
             image,
+            settings.imageDir(),
             p -> {
               if (p.totalBytes() > 0 && p.percent() / 10 != lastPercent[0] / 10) {
                 lastPercent[0] = p.percent();
                 diagnostics.accept("fetching image: " + p.percent() + " %");
               }
             });
+    boolean cached = settings.imageDir() != null || lease.wasCached();
     report.imageReady(
-        new Outcome.ImageInfo(
-            lease.digest(), lease.sizeBytes(), lease.virtualSizeBytes(), lease.wasCached()));
+        new Outcome.ImageInfo(lease.digest(), lease.sizeBytes(), lease.virtualSizeBytes(), cached));
     return lease;
+  }
+
+  /**
+   * {@code image} as the node daemon mounted it at {@code mounted} (pods), or, with {@code mounted}
+   * null, imported into the agent's own cache.
+   */
+  private ImageLease lease(ImageSource image, Path mounted, Consumer<ImageProgress> progress)
+      throws IOException, ImageRejectedException {
+    return mounted != null
+        ? MountedImage.open(mounted)
+        : ImageCache.open(settings.cacheDir(), settings.cacheMaxBytes()).acquire(image, progress);
   }
 
   private MachineDefinition resolveMachine(TaskSpec task, ImageLease lease)

@@ -124,18 +124,13 @@ final class ImageVolume {
   }
 
   /**
-   * The most a VM's overlay (and the pod's other scratch files) may take: the image's virtual size,
-   * which a guest can fill at most, plus 1 GiB for the config drive, screenshot and logs; an image
-   * from a claim is imported there too, and a packaged disk is flattened there first.
+   * The most a VM's overlay (and the pod's other scratch files) may take: the disk's {@code
+   * virtual} size, which a guest can fill at most, plus 1 GiB for the config drive, screenshot and
+   * logs; a packaged disk is flattened there first, and images from claims ({@code imported} bytes)
+   * are imported there too.
    */
-  static long scratchLimitBytes(VMImage image, boolean packagesDisk) {
-    return scratchLimitBytes(virtualBytes(image), fromClaim(image), packagesDisk);
-  }
-
-  /** The same for a disk of {@code virtual} bytes, imported from a claim or not. */
-  static long scratchLimitBytes(long virtual, boolean imported, boolean packagesDisk) {
-    long copies = 1 + (imported ? 1 : 0) + (packagesDisk ? 1 : 0);
-    return copies * virtual + GIB;
+  static long scratchLimitBytes(long virtual, boolean packagesDisk, long imported) {
+    return (packagesDisk ? 2 : 1) * virtual + imported + GIB;
   }
 
   /** What importing {@code image} from its claim takes in scratch (0 for the daemon's). */
@@ -144,7 +139,8 @@ final class ImageVolume {
   }
 
   static Quantity scratchLimit(VMImage image) {
-    return new Quantity(Long.toString(scratchLimitBytes(image, false)));
+    return new Quantity(
+        Long.toString(scratchLimitBytes(virtualBytes(image), false, importBytes(image))));
   }
 
   /** What a VM usually writes: 1 GiB plus an eighth of its disk (and the import of a claim's). */

@@ -116,7 +116,6 @@ public final class PodObserver {
         .toMillis();
   }
 
-  /** The attempt whose pod disappeared before it finished: its node, or someone, took it. */
   /** The attempt's pod waited too long for a Secret, ConfigMap or claim that does not exist. */
   public static PodObservation.Outcome missingInput(String podName, String why, long waited) {
     return derived(
@@ -126,6 +125,7 @@ public final class PodObserver {
         null);
   }
 
+  /** The attempt whose pod disappeared before it finished: its node, or someone, took it. */
   public static PodObservation.Outcome vanished(String podName) {
     return derived(
         AGENT_FAILURE_EXIT,

@@ -51,14 +51,15 @@ public final class TaskPodFactory {
     this.template = new AgentPodTemplate(config);
   }
 
-  /**
-   * {@code plan} is {@link AccelerationPlan.Kind#KVM_DEVICE} or {@link AccelerationPlan.Kind#TCG}.
-   */
+  /** The pod of a task that boots {@code image} and no cdrom. */
   public Pod create(
       VirtualMachineTask task, VMImage image, Machine machine, int attempt, AccelerationPlan plan) {
     return create(task, new BootImages(image, List.of()), machine, attempt, plan);
   }
 
+  /**
+   * {@code plan} is {@link AccelerationPlan.Kind#KVM_DEVICE} or {@link AccelerationPlan.Kind#TCG}.
+   */
   public Pod create(
       VirtualMachineTask task,
       BootImages images,
@@ -79,8 +80,7 @@ public final class TaskPodFactory {
     Quantity scratch =
         new Quantity(
             Long.toString(
-                ImageVolume.scratchLimitBytes(virtual, false, spec.getOutput() != null)
-                    + imported));
+                ImageVolume.scratchLimitBytes(virtual, spec.getOutput() != null, imported)));
     ResourceRequirementsBuilder resources =
         new ResourceRequirementsBuilder()
             .addToRequests("cpu", new Quantity(Integer.toString(machine.getCpus())))
@@ -132,11 +132,6 @@ public final class TaskPodFactory {
         .withContainers(agent.build())
         .endSpec()
         .build();
-  }
-
-  AgentTask agentTask(
-      VirtualMachineTask task, VMImage image, Machine machine, int attempt, boolean kvmDevice) {
-    return agentTask(task, new BootImages(image, List.of()), machine, attempt, kvmDevice);
   }
 
   AgentTask agentTask(
